@@ -1,0 +1,41 @@
+# Each target sets itself up on a fresh machine: it creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_DEV := $(VENV)/.installed-dev
+STAMP_CLI := $(VENV)/.installed-cli
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
+	touch $@
+
+$(STAMP_CLI): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[cli]'
+	touch $@
+
+demo: $(STAMP_CLI)
+	$(BIN)/gizwits-async demo
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check gizwits_async tests benchmarks examples
+	$(BIN)/ruff format --check gizwits_async tests benchmarks examples
+
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy
+
+pytest: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q --cov --cov-report=term
+
+test: lint typecheck pytest
+
+bench: $(STAMP_DEV)
+	$(BIN)/python -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage htmlcov

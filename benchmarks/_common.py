@@ -1,0 +1,65 @@
+"""Shared benchmark plumbing: interleaved rounds, medians, a simulator with one user."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import attrs
+
+from gizwits_async.simulator import GizwitsSimulator
+
+PRODUCT_KEY = "bench0000000000000000000000000000"
+USERNAME = "bench"
+PASSWORD = "Bench-pass-123"  # noqa: S105 - a simulator account
+
+
+@attrs.frozen
+class Comparison:
+    name: str
+    baseline: str
+    sdk_seconds: float
+    baseline_seconds: float
+    target: float
+
+    @property
+    def ratio(self) -> float:
+        return self.sdk_seconds / self.baseline_seconds
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.target
+
+
+async def interleaved(
+    rounds: int,
+    sdk: Callable[[], Awaitable[None]],
+    baseline: Callable[[], Awaitable[None]],
+) -> tuple[float, float]:
+    """Run both alternately ``rounds`` times (baseline first on odd rounds); return medians."""
+    sdk_times: list[float] = []
+    base_times: list[float] = []
+    for index in range(rounds):
+        order = [(sdk, sdk_times), (baseline, base_times)]
+        if index % 2:
+            order.reverse()
+        for action, sink in order:
+            started = time.perf_counter()
+            await action()
+            sink.append(time.perf_counter() - started)
+    return statistics.median(sdk_times), statistics.median(base_times)
+
+
+def bench_simulator(**kwargs: object) -> GizwitsSimulator:
+    sim = GizwitsSimulator(record_requests=False, **kwargs)  # type: ignore[arg-type]
+    sim.add_product(PRODUCT_KEY)
+    sim.add_user(USERNAME, PASSWORD)
+    return sim
+
+
+def user_uid(sim: GizwitsSimulator) -> str:
+    user = sim.state.find_user(USERNAME)
+    if user is None:
+        raise RuntimeError("benchmark user missing")
+    return user.uid

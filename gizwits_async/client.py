@@ -1,0 +1,251 @@
+"""``GizwitsClient``: the entry point. Holds the session, the transport, the token managers and
+one attribute per API area (``client.devices``, ``client.users``, ...)."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+
+from gizwits_async._transport import Auth, Transport
+from gizwits_async.auth import (
+    AppTokenManager,
+    LoginFunction,
+    TokenCallback,
+    TokenManager,
+    TokenStore,
+)
+from gizwits_async.errors import GizwitsClientClosedError
+from gizwits_async.models._converter import decode
+from gizwits_async.models.users import AppToken, UserToken
+from gizwits_async.resources.bindings import BindingsResource
+from gizwits_async.resources.devices import DevicesResource
+from gizwits_async.resources.system import SystemResource
+from gizwits_async.resources.users import UsersResource
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Region(enum.StrEnum):
+    """Gizwits cloud regions; an account exists in one region only."""
+
+    CN = "cn"
+    US = "us"
+    EU = "eu"
+
+
+REGION_URLS: dict[Region, str] = {
+    Region.CN: "https://api.gizwits.com",
+    Region.US: "https://usapi.gizwits.com",
+    Region.EU: "https://euapi.gizwits.com",
+}
+
+
+def _positive(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return float(value)
+
+
+def _base_url_for(region: Region | str, base_url: str | None) -> str:
+    if base_url is not None:
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must be an http:// or https:// URL")
+        return base_url.rstrip("/")
+    try:
+        return REGION_URLS[Region(region)]
+    except ValueError:
+        raise ValueError(f"unknown region {region!r}; use one of cn, us, eu") from None
+
+
+class GizwitsClient:
+    """An asyncio client for the Gizwits Open API.
+
+    Borrow your own ``aiohttp.ClientSession`` with ``session=`` (it is never closed by the
+    client), or let the client create one lazily inside the running loop and close it in
+    ``close()``.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        *,
+        region: Region | str = Region.CN,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        phone_id: str | None = None,
+        token: UserToken | None = None,
+        token_store: TokenStore | None = None,
+        on_token_update: TokenCallback | None = None,
+        app_secret: str | None = None,
+        product_secrets: Mapping[str, str] | None = None,
+        request_timeout: float = 10.0,
+        max_retries: int = 3,
+        max_concurrency: int = 16,
+        refresh_margin: float | None = None,
+        total_timeout: float = 60.0,
+        max_retry_after: float = 60.0,
+        verify_ssl: bool = True,
+        lang: str | None = None,
+    ) -> None:
+        if not isinstance(app_id, str) or not app_id.strip():
+            raise ValueError("app_id must be a non-empty string")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise TypeError("session must be an aiohttp.ClientSession")
+        if (username is None) != (password is None):
+            raise ValueError("give both username and password, or neither")
+        if phone_id is not None and username is not None:
+            raise ValueError("give username/password or phone_id, not both")
+        if token is not None and not isinstance(token, UserToken):
+            raise TypeError("token must be a UserToken")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("max_retries must be an int >= 0")
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise ValueError("max_concurrency must be an int >= 1")
+        if refresh_margin is not None and refresh_margin < 0:
+            raise ValueError("refresh_margin must not be negative")
+        self.app_id = app_id
+        self.base_url = _base_url_for(region, base_url)
+        self.max_concurrency = max_concurrency
+        self.lang = lang
+        self._app_secret = app_secret
+        self.product_secrets: dict[str, str] = dict(product_secrets or {})
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+        if not verify_ssl:
+            _LOGGER.warning(
+                "TLS certificate verification is OFF for %s; use this only for testing",
+                self.base_url,
+            )
+        self._transport = Transport(
+            app_id=app_id,
+            base_url=self.base_url,
+            get_session=self._get_session,
+            request_timeout=_positive(request_timeout, "request_timeout"),
+            total_timeout=_positive(total_timeout, "total_timeout"),
+            max_retries=max_retries,
+            max_retry_after=_positive(max_retry_after, "max_retry_after"),
+            ssl=verify_ssl,
+        )
+        self._username = username
+        self._password = password
+        self._phone_id = phone_id
+        identity = username or phone_id or (token.uid if token else "anonymous")
+        self._auth = TokenManager(
+            self._automatic_login(),
+            token=token,
+            store=token_store,
+            store_key=f"{self.base_url}|{app_id}|{identity}",
+            on_token_update=on_token_update,
+            refresh_margin=refresh_margin,
+        )
+        self._app_tokens = AppTokenManager(self._request_app_token)
+        self._transport.user_auth = self._auth
+        self._transport.app_auth = self._app_tokens
+
+        self.system = SystemResource(self)
+        self.users = UsersResource(self)
+        self.devices = DevicesResource(self)
+        self.bindings = BindingsResource(self)
+
+    def __repr__(self) -> str:
+        user = self._username or self._phone_id or "-"
+        return f"GizwitsClient(app_id={self.app_id!r}, base_url={self.base_url!r}, user={user!r})"
+
+    # -- session ---------------------------------------------------------------------------
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise GizwitsClientClosedError("this GizwitsClient is closed; create a new one")
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        elif self._session.closed:
+            raise GizwitsClientClosedError("the aiohttp session used by this client is closed")
+        return self._session
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def close(self) -> None:
+        """Close the client; an owned session is closed, a borrowed one is left open."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise GizwitsClientClosedError("this GizwitsClient is closed; create a new one")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- authentication ----------------------------------------------------------------------
+
+    @property
+    def token(self) -> UserToken | None:
+        """The cached user token, if any."""
+        return self._auth.token
+
+    def _automatic_login(self) -> LoginFunction | None:
+        if self._username is not None and self._password is not None:
+            return functools.partial(self._login_request, self._username, self._password, self.lang)
+        if self._phone_id is not None:
+            return functools.partial(self._anonymous_login, self._phone_id)
+        return None
+
+    async def _login_request(
+        self, username: str, password: str, lang: str | None = None
+    ) -> UserToken:
+        body = {"username": username, "password": password}
+        if lang:
+            body["lang"] = lang
+        # Logging in only issues a token, so a retry is harmless.
+        data = await self._transport.request(
+            "POST", "/app/login", json_body=body, auth=Auth.NONE, idempotent=True
+        )
+        return decode(data, UserToken)
+
+    async def _anonymous_login(self, phone_id: str) -> UserToken:
+        data = await self._transport.request(
+            "POST", "/app/users", json_body={"phone_id": phone_id}, auth=Auth.NONE, idempotent=True
+        )
+        return decode(data, UserToken)
+
+    async def login(self, username: str, password: str, *, lang: str | None = None) -> UserToken:
+        """``POST /app/login``. The token is cached, and these credentials are used for
+        automatic re-login from now on."""
+        if not isinstance(username, str) or not username:
+            raise ValueError("username must be a non-empty string")
+        if not isinstance(password, str) or not password:
+            raise ValueError("password must be a non-empty string")
+        self._username, self._password, self._phone_id = username, password, None
+        login = functools.partial(self._login_request, username, password, lang or self.lang)
+        self._auth.set_login(login)
+        return await self._auth.login_now(login)
+
+    async def _request_app_token(self) -> AppToken:
+        return await self.users.request_app_token()

@@ -1,0 +1,30 @@
+"""Typed models of the Open API's payloads (frozen attrs classes, decoded by one converter)."""
+
+from gizwits_async.models._converter import (
+    CONVERTER,
+    LenientEnum,
+    decode,
+    decode_list,
+    make_converter,
+)
+from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.system import ErrorInfo, ServiceStatus
+from gizwits_async.models.users import AppToken, Gender, User, UserToken
+
+__all__ = [
+    "CONVERTER",
+    "AppToken",
+    "Device",
+    "DeviceRole",
+    "DeviceStatus",
+    "DeviceType",
+    "ErrorInfo",
+    "Gender",
+    "LenientEnum",
+    "ServiceStatus",
+    "User",
+    "UserToken",
+    "decode",
+    "decode_list",
+    "make_converter",
+]

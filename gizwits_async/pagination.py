@@ -1,0 +1,162 @@
+"""Lazy paginators over the Open API's three paging styles (API-NOTES §2.6).
+
+* ``meta``/``objects`` with ``total`` and a ``next`` link (messages, sharing);
+* ``meta`` without links (raw device logs), paged by ``skip``/``limit``;
+* bare lists or ``{"devices": [...]}``-style objects paged by ``skip``/``limit`` with no meta
+  (bindings, rules, schedulers), where a page shorter than asked ends the walk.
+
+A resource gives the paginator a ``fetch`` coroutine that turns a ``PageRequest`` into a
+``Page``; the paginator does the walking. Nothing is sent until iteration starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from gizwits_async.errors import GizwitsResponseError
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class PageRequest:
+    """What to fetch next: an offset and size, or a ``next`` link given by the server."""
+
+    skip: int
+    limit: int
+    next_path: str | None = None
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of results.
+
+    ``next_skip`` is the offset of the following page, or None on the last page; ``total`` is
+    the server's count when it sends one.
+    """
+
+    items: list[T]
+    total: int | None = None
+    next_skip: int | None = None
+    next_path: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.items) and (self.next_skip is not None or self.next_path is not None)
+
+
+PageFetcher = Callable[[PageRequest], Awaitable[Page[T]]]
+
+
+def validate_paging(limit: int | None, page_size: int, *, max_page_size: int = 1000) -> None:
+    """Reject bad ``limit``/``page_size`` before anything is sent."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise TypeError("page_size must be an int")
+    if not 1 <= page_size <= max_page_size:
+        raise ValueError(f"page_size must be between 1 and {max_page_size}")
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError("limit must be an int or None")
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+
+
+class AsyncPaginator(Generic[T]):
+    """Every item of a list endpoint, fetched page by page as you iterate.
+
+    ``async for item in paginator`` walks all items; ``pages()`` walks whole pages;
+    ``first_page()`` and ``collect()`` fetch one page or everything.
+    """
+
+    def __init__(
+        self,
+        fetch: PageFetcher[T],
+        *,
+        limit: int | None = None,
+        page_size: int = 20,
+        max_page_size: int = 1000,
+    ) -> None:
+        validate_paging(limit, page_size, max_page_size=max_page_size)
+        self._fetch = fetch
+        self._limit = limit
+        self._page_size = page_size
+
+    def __repr__(self) -> str:
+        return f"AsyncPaginator(limit={self._limit}, page_size={self._page_size})"
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield pages until the server says there are no more, or ``limit`` items were seen."""
+        remaining = self._limit
+        request = PageRequest(skip=0, limit=self._page_size)
+        seen_paths: set[str] = set()
+        while remaining is None or remaining > 0:
+            if remaining is not None and request.next_path is None:
+                request = attrs.evolve(request, limit=min(request.limit, remaining))
+            page = await self._fetch(request)
+            if not page.items:
+                return
+            if remaining is not None and len(page.items) > remaining:
+                page = attrs.evolve(page, items=page.items[:remaining], next_skip=None)
+            if remaining is not None:
+                remaining -= len(page.items)
+            yield page
+            if page.next_path is not None:
+                if page.next_path in seen_paths:
+                    raise GizwitsResponseError("the server's next link loops back")
+                seen_paths.add(page.next_path)
+                request = PageRequest(
+                    skip=request.skip + len(page.items),
+                    limit=self._page_size,
+                    next_path=page.next_path,
+                )
+            elif page.next_skip is not None:
+                if page.next_skip <= request.skip:
+                    raise GizwitsResponseError("the server's paging does not advance")
+                request = PageRequest(skip=page.next_skip, limit=self._page_size)
+            else:
+                return
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def first_page(self) -> Page[T]:
+        """The first page only (one request)."""
+        async for page in self.pages():
+            return page
+        return Page(items=[], total=0)
+
+    async def collect(self) -> list[T]:
+        """Every item, as a list."""
+        return [item async for item in self]
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self.first_page().__await__()
+
+
+def page_from_list(items: list[T], request: PageRequest, *, total: int | None = None) -> Page[T]:
+    """A page of a skip/limit endpoint without links: a full page means ask for more."""
+    more = len(items) >= request.limit
+    if total is not None and request.skip + len(items) >= total:
+        more = False
+    return Page(items=items, total=total, next_skip=request.skip + len(items) if more else None)
+
+
+def page_from_meta(items: list[T], meta: Any, request: PageRequest) -> Page[T]:
+    """A page of a ``meta``/``objects`` endpoint: follow ``meta.next`` when the server gives one."""
+    total: int | None = None
+    next_link: str | None = None
+    if isinstance(meta, dict):
+        raw_total = meta.get("total")
+        if isinstance(raw_total, int) and not isinstance(raw_total, bool):
+            total = raw_total
+        link = meta.get("next")
+        if isinstance(link, str) and link:
+            next_link = link
+    if next_link is not None:
+        return Page(items=items, total=total, next_path=next_link)
+    return page_from_list(items, request, total=total)

@@ -1,0 +1,71 @@
+"""Fault injection: answer matching requests with errors, delays, resets or odd bodies."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import attrs
+
+
+@attrs.define
+class Fault:
+    """One rule. It matches requests by method and path (a regular expression matched against
+    the whole path) and applies to the next ``times`` of them (None: every one).
+
+    ``after_handler=True`` lets the real handler run first, so the server has acted on the
+    request before the fault hits (a timeout or reset after a write was applied).
+    """
+
+    method: str | None = None
+    path: str | None = None
+    times: int | None = 1
+    status: int | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    body: bytes | str | None = None
+    delay: float = 0.0
+    reset: bool = False
+    content_type: str | None = None
+    retry_after: str | None = None
+    after_handler: bool = False
+    probability: float = 1.0
+    hits: int = 0
+    _pattern: re.Pattern[str] | None = attrs.field(default=None, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.path is not None:
+            self._pattern = re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if self.method is not None and self.method.upper() != method:
+            return False
+        return self._pattern is None or self._pattern.fullmatch(path) is not None
+
+
+class FaultInjector:
+    def __init__(self, seed: int | None = None) -> None:
+        self.rules: list[Fault] = []
+        self._random = random.Random(seed)
+
+    def add(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
+        """Add a rule: ``sim.faults.add(method="GET", path="/app/.*", status=500, times=2)``."""
+        rule = fault if fault is not None else Fault(**kwargs)
+        self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first rule that applies to this request, counted as used."""
+        for rule in self.rules:
+            if rule.matches(method, path) and (
+                rule.probability >= 1.0 or self._random.random() < rule.probability
+            ):
+                rule.hits += 1
+                return rule
+        return None

@@ -1,0 +1,306 @@
+"""``GizwitsSimulator``: an embedded Gizwits cloud on 127.0.0.1, for tests, demos and users."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import socket
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+from aiohttp import web
+from multidict import CIMultiDict
+
+from gizwits_async.simulator._web import APP_ID, CONTENT_TYPE, STATE
+from gizwits_async.simulator.clock import SimClock
+from gizwits_async.simulator.errors import SimError
+from gizwits_async.simulator.faults import Fault, FaultInjector
+from gizwits_async.simulator.handlers import MODULES
+from gizwits_async.simulator.state import (
+    DEFAULT_TOKEN_LIFETIME,
+    App,
+    Device,
+    Product,
+    SimState,
+    User,
+    new_id,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+SIMULATOR: web.AppKey[GizwitsSimulator] = web.AppKey("gizwits_simulator")
+
+_HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
+
+
+@attrs.frozen
+class RecordedRequest:
+    """A request as the simulator received it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: CIMultiDict[str] = attrs.field(repr=False)
+    body: Any
+    raw_body: bytes = attrs.field(repr=False)
+    time: float
+
+
+class GizwitsSimulator:
+    """A Gizwits cloud on loopback. ``async with GizwitsSimulator() as sim: sim.base_url``."""
+
+    def __init__(
+        self,
+        app_id: str = "sim-app-id",
+        *,
+        app_secret: str | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        token_lifetime: float = DEFAULT_TOKEN_LIFETIME,
+        clock: SimClock | None = None,
+        latency: float = 0.0,
+        json_content_type: str = "application/json",
+        record_requests: bool = True,
+        fault_seed: int | None = None,
+    ) -> None:
+        self.clock = clock or SimClock()
+        self.state = SimState(self.clock, token_lifetime=token_lifetime)
+        self.app_id = app_id
+        self.app_secret = app_secret or new_id()
+        self.state.apps[app_id] = App(app_id, self.app_secret)
+        self.faults = FaultInjector(seed=fault_seed)
+        self.requests: list[RecordedRequest] = []
+        self.record_requests = record_requests
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._host = host
+        self._port = port
+        self._json_content_type = json_content_type
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.base_url = ""
+        self.app = self._make_app()
+
+    def __repr__(self) -> str:
+        return f"GizwitsSimulator(base_url={self.base_url!r})"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware])
+        app[STATE] = self.state
+        app[CONTENT_TYPE] = self._json_content_type
+        app[SIMULATOR] = self
+        for module in MODULES:
+            app.add_routes(module.routes)
+        return app
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.SockSite(runner, sock)
+        await site.start()
+        self._runner = runner
+        port = sock.getsockname()[1]
+        self.base_url = f"http://{self._host}:{port}"
+        self._ticker = asyncio.create_task(self._tick())
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            self.clock.run_due()
+
+    # -- set-up helpers for tests and demos -------------------------------------------------
+
+    def add_product(
+        self,
+        product_key: str,
+        *,
+        datapoints: dict[str, Any] | None = None,
+        product_secret: str | None = None,
+        name: str | None = None,
+    ) -> Product:
+        return self.state.add_product(
+            product_key, datapoints=datapoints, product_secret=product_secret, name=name
+        )
+
+    def add_device(
+        self,
+        product_key: str,
+        *,
+        mac: str | None = None,
+        online: bool = True,
+        attrs: dict[str, Any] | None = None,
+        owner: str | None = None,
+    ) -> str:
+        """Create a virtual device and return its did; ``owner`` (a uid) binds it at once."""
+        device = self.state.add_device(product_key, mac=mac, online=online, attrs=attrs)
+        if owner is not None:
+            self.state.bind(owner, device.did)
+        return device.did
+
+    def device(self, did: str) -> Device:
+        return self.state.device(did)
+
+    def add_user(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> User:
+        return self.state.add_user(username=username, password=password, email=email, phone=phone)
+
+    def bind(self, uid: str, did: str, *, role: str | None = None) -> None:
+        self.state.bind(uid, did, role=role)
+
+    @property
+    def sms_outbox(self) -> list[dict[str, Any]]:
+        return self.state.sms_outbox
+
+    @property
+    def mail_outbox(self) -> list[dict[str, Any]]:
+        return self.state.mail_outbox
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many recorded requests match a method and a path regular expression."""
+        pattern = re.compile(path) if path is not None else None
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method)
+            and (pattern is None or pattern.fullmatch(r.path))
+        )
+
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        pattern = re.compile(path)
+        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
+
+    def reset_counters(self) -> None:
+        self.requests.clear()
+        self.max_in_flight = self.in_flight
+
+    # -- request pipeline ------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            raw = await request.read()
+            if self.record_requests:
+                self.requests.append(self._record(request, raw))
+            fault = self.faults.take(request.method, request.path)
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            if fault is not None and not fault.after_handler:
+                return await self._apply_fault(request, fault, None)
+            response = await self._handle(request, handler)
+            if fault is not None:
+                return await self._apply_fault(request, fault, response)
+            return response
+        finally:
+            self.in_flight -= 1
+
+    def _record(self, request: web.Request, raw: bytes) -> RecordedRequest:
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        return RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=CIMultiDict(request.headers),
+            body=body,
+            raw_body=raw,
+            time=self.clock.now(),
+        )
+
+    async def _handle(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            self.state.check_app(request.headers.get(APP_ID))
+            response: web.StreamResponse = await handler(request)
+        except SimError as err:
+            return self._error_response(err)
+        return response
+
+    def _error_response(self, err: SimError) -> web.Response:
+        return web.Response(
+            status=err.status,
+            body=json.dumps(err.body()).encode(),
+            content_type=self._json_content_type,
+        )
+
+    async def _apply_fault(
+        self, request: web.Request, fault: Fault, response: web.StreamResponse | None
+    ) -> web.StreamResponse:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.reset:
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            raise asyncio.CancelledError  # nothing more can be written on this connection
+        result: web.StreamResponse
+        if fault.body is not None:
+            body = fault.body.encode() if isinstance(fault.body, str) else fault.body
+            result = web.Response(
+                status=fault.status or 200,
+                body=body,
+                content_type=fault.content_type or "text/html",
+            )
+        elif fault.error_code is not None:
+            result = self._error_response(
+                SimError(fault.error_code, status=fault.status, message=fault.error_message)
+            )
+        elif fault.status is not None:
+            result = web.Response(
+                status=fault.status,
+                text=_HTML_ERROR.format(f"{fault.status} Error"),
+                content_type="text/html",
+            )
+        elif response is not None:
+            result = response
+        else:
+            raise ValueError(f"fault {fault!r} says neither what to answer nor how to fail")
+        if fault.content_type is not None and isinstance(result, web.Response):
+            result.content_type = fault.content_type
+        if fault.retry_after is not None:
+            result.headers["Retry-After"] = fault.retry_after
+        return result

@@ -1,0 +1,85 @@
+"""Shared fixtures: a simulator on loopback, a client bound to it, a recorded sleep."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import aioresponses.core
+import pytest
+
+from gizwits_async import GizwitsClient
+from gizwits_async.simulator import GizwitsSimulator
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PRODUCT_KEY = "6f3074fe43894547a4f1314bd7e3ae0b"
+USERNAME = "alice"
+PASSWORD = "Al1ce-secret-pw"
+
+
+class _FinishedUpload:
+    """Stands in for the stream writer of a request whose body was already sent."""
+
+    output_size = 0
+
+
+class _CompatClientResponse(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 builds ClientResponse without ``stream_writer``, which aiohttp 3.14
+    made required; give it the writer of a finished upload."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", _FinishedUpload())
+        super().__init__(*args, **kwargs)
+
+
+aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[attr-defined]
+
+
+def load_fixture(relative: str) -> Any:
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[GizwitsSimulator]:
+    async with GizwitsSimulator(app_id="test-app-id") as simulator:
+        simulator.add_product(PRODUCT_KEY, product_secret="0123456789abcdef0123456789abcdef")
+        simulator.add_user(USERNAME, PASSWORD)
+        yield simulator
+
+
+@pytest.fixture
+def alice_uid(sim: GizwitsSimulator) -> str:
+    user = sim.state.find_user(USERNAME)
+    assert user is not None
+    return user.uid
+
+
+@pytest.fixture
+async def client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
+    async with GizwitsClient(
+        sim.app_id,
+        base_url=sim.base_url,
+        username=USERNAME,
+        password=PASSWORD,
+        app_secret=sim.app_secret,
+    ) as gizwits:
+        yield gizwits
+
+
+class SleepRecorder:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.calls.append(delay)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
+    """Retries wait instantly; the waits they asked for are recorded."""
+    recorder = SleepRecorder()
+    monkeypatch.setattr("gizwits_async._transport.sleep", recorder)
+    return recorder

@@ -1,0 +1,144 @@
+"""Client construction, regions, session ownership and closing."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from gizwits_async import (
+    GizwitsClient,
+    GizwitsClientClosedError,
+    GizwitsError,
+    Region,
+)
+from gizwits_async.simulator import GizwitsSimulator
+
+
+def _session_of(client: GizwitsClient) -> aiohttp.ClientSession | None:
+    return client._session
+
+
+@pytest.mark.parametrize(
+    ("region", "url"),
+    [
+        ("cn", "https://api.gizwits.com"),
+        (Region.US, "https://usapi.gizwits.com"),
+        ("eu", "https://euapi.gizwits.com"),
+    ],
+)
+async def test_regions_map_to_their_hosts(region: str, url: str) -> None:
+    client = GizwitsClient("app", region=region)
+    assert client.base_url == url
+    await client.close()
+
+
+async def test_base_url_overrides_region() -> None:
+    client = GizwitsClient("app", region="eu", base_url="http://127.0.0.1:8080/")
+    assert client.base_url == "http://127.0.0.1:8080"
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"region": "mars"}, ValueError),
+        ({"base_url": "ftp://x"}, ValueError),
+        ({"username": "a"}, ValueError),
+        ({"username": "a", "password": "b", "phone_id": "c"}, ValueError),
+        ({"max_retries": -1}, ValueError),
+        ({"max_concurrency": 0}, ValueError),
+        ({"request_timeout": 0}, ValueError),
+        ({"request_timeout": "10"}, TypeError),
+        ({"token": "a-string"}, TypeError),
+        ({"session": object()}, TypeError),
+        ({"refresh_margin": -1}, ValueError),
+    ],
+)
+def test_bad_construction_arguments_are_refused(kwargs: dict[str, object], error: type) -> None:
+    with pytest.raises(error):
+        GizwitsClient("app", **kwargs)  # type: ignore[arg-type]
+
+
+def test_empty_app_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="app_id"):
+        GizwitsClient("")
+
+
+async def test_borrowed_session_stays_open_after_close(sim: GizwitsSimulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = GizwitsClient(sim.app_id, base_url=sim.base_url, session=session)
+        await client.system.status()
+        await client.close()
+        await client.close()
+        assert not session.closed
+        async with session.get(
+            f"{sim.base_url}/status", headers={"X-Gizwits-Application-Id": sim.app_id}
+        ) as response:
+            assert response.status == 200
+
+
+async def test_owned_session_is_created_lazily_and_closed(sim: GizwitsSimulator) -> None:
+    client = GizwitsClient(sim.app_id, base_url=sim.base_url)
+    assert _session_of(client) is None
+    await client.system.status()
+    session = _session_of(client)
+    assert session is not None
+    await client.close()
+    assert session.closed
+    assert client.closed
+
+
+async def test_calls_after_close_raise_a_gizwits_error(sim: GizwitsSimulator) -> None:
+    client = GizwitsClient(sim.app_id, base_url=sim.base_url)
+    await client.close()
+    with pytest.raises(GizwitsClientClosedError, match="closed"):
+        await client.system.status()
+    with pytest.raises(GizwitsClientClosedError):
+        async with client:
+            pass
+
+
+async def test_a_borrowed_session_closed_by_the_host_gives_a_clear_error(
+    sim: GizwitsSimulator,
+) -> None:
+    session = aiohttp.ClientSession()
+    client = GizwitsClient(sim.app_id, base_url=sim.base_url, session=session)
+    await session.close()
+    with pytest.raises(GizwitsError, match="session"):
+        await client.system.status()
+
+
+async def test_context_manager_closes_the_owned_session(sim: GizwitsSimulator) -> None:
+    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+        await client.system.status()
+        session = client._session
+    assert session is not None
+    assert session.closed
+
+
+async def test_disabling_tls_verification_logs_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = GizwitsClient("app", verify_ssl=False)
+    assert "verification is OFF" in caplog.text
+    assert client._transport._ssl is False
+    await client.close()
+    default = GizwitsClient("app")
+    assert default._transport._ssl is True
+    await default.close()
+
+
+async def test_every_request_carries_the_application_id(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    await client.system.status()
+    await client.users.get()
+    assert all(r.headers["X-Gizwits-Application-Id"] == sim.app_id for r in sim.requests)
+    assert "X-Gizwits-User-token" not in sim.requests_to("GET", "/status")[0].headers
+
+
+async def test_unknown_app_id_is_answered_9003(sim: GizwitsSimulator) -> None:
+    async with GizwitsClient("not-registered", base_url=sim.base_url) as client:
+        with pytest.raises(GizwitsError) as caught:
+            await client.system.status()
+    assert getattr(caught.value, "error_code", None) == 9003

@@ -1,0 +1,141 @@
+"""Every recorded payload decodes; unknown fields stay reachable; strict mode shows drift."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gizwits_async import Device, DeviceRole, DeviceStatus, GizwitsResponseError, UserToken
+from gizwits_async.models import AppToken, ServiceStatus, User, decode, decode_list, make_converter
+from tests.conftest import FIXTURES, load_fixture
+
+STRICT = make_converter(strict=True)
+
+
+def test_every_bindings_entry_decodes_strictly() -> None:
+    devices = decode_list(
+        load_fixture("real/bindings/heatzypy_devices.json")["devices"], Device, converter=STRICT
+    )
+    assert len(devices) == 8
+    first = devices[0]
+    assert first.role is DeviceRole.SPECIAL
+    assert first.gw_did is None
+    assert first.updated_at == datetime.fromtimestamp(1714439124, UTC)
+    assert first.state_last_timestamp is not None
+    assert first.dev_label == []
+    assert devices[1].gw_did == ""
+
+
+def test_device_detail_decodes_strictly() -> None:
+    device = decode(
+        load_fixture("real/device_detail/heatzypy_device_inea.json"), Device, converter=STRICT
+    )
+    assert device.did == "ZtTGUB8Li86z7TG9A7XTQY"
+    assert device.product_name == "INEA"
+    assert device.is_online is True
+
+
+def test_passcode_is_kept_out_of_repr() -> None:
+    device = decode({"did": "d1", "passcode": "SECRETPASS"}, Device)
+    assert device.passcode == "SECRETPASS"
+    assert "SECRETPASS" not in repr(device)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(load_fixture("real/devdata_latest/heatzypy_attributes_by_product.json"))
+)
+def test_latest_bodies_decode_strictly(name: str) -> None:
+    body = load_fixture("real/devdata_latest/heatzypy_attributes_by_product.json")[name]
+    status = decode(body, DeviceStatus, converter=STRICT)
+    assert status.attrs == body["attr"]
+    assert status.updated_at is None
+    assert status.has_data
+
+
+def test_no_data_in_24_hours_is_explicit_not_1970() -> None:
+    status = decode({"did": "d", "updated_at": 0, "attr": {}}, DeviceStatus)
+    assert status.updated_at is None
+    assert status.has_data is False
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "real/composite_diagnostics/hass_heatzy_Devices.json",
+        "real/composite_diagnostics/heatzypy_devices_rest.json",
+    ],
+)
+def test_composite_entries_decode_and_keep_unknown_fields_in_extra(relative: str) -> None:
+    entries: dict[str, Any] = load_fixture(relative)
+    for entry in entries.values():
+        device = decode(entry, Device)
+        assert device.did == entry["did"]
+        for key in ("attrs", "attr"):
+            if key in entry:
+                assert device.extra[key] == entry[key]
+    with pytest.raises(GizwitsResponseError):
+        decode(next(iter(entries.values())), Device, converter=STRICT)
+
+
+def test_unknown_fields_go_to_extra_and_unknown_enums_to_unknown() -> None:
+    device = decode({"did": "d", "role": "superuser", "brand_new": 1}, Device)
+    assert device.role is DeviceRole.UNKNOWN
+    assert device.extra == {"brand_new": 1}
+    with pytest.raises(GizwitsResponseError):
+        decode({"did": "d", "role": "superuser"}, Device, converter=STRICT)
+
+
+@pytest.mark.parametrize("expired_at", [1522745530, "1522745530", 1522745530.0])
+def test_app_token_accepts_expired_at_as_int_or_string(expired_at: object) -> None:
+    token = decode({"token": "tok", "expired_at": expired_at}, AppToken)
+    assert token.expire_at == datetime.fromtimestamp(1522745530, UTC)
+    assert "tok" not in repr(token)
+
+
+def test_user_token_hides_the_token_and_reports_time_left() -> None:
+    token = decode({"uid": "u", "token": "SECRET", "expire_at": 2_000_000_000}, UserToken)
+    assert "SECRET" not in repr(token)
+    assert token.expires_in(now=1_999_999_000) == 1000
+    assert token.expires_in(now=datetime.fromtimestamp(1_999_999_900, UTC)) == 100
+    assert token.lifetime() is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2017-09-11T11:41:23Z", datetime(2017, 9, 11, 11, 41, 23, tzinfo=UTC)),
+        ("2017-09-26T06:36:47", datetime(2017, 9, 26, 6, 36, 47, tzinfo=UTC)),
+        ("2017-01-01T08:32:56.996638", datetime(2017, 1, 1, 8, 32, 56, 996638, tzinfo=UTC)),
+        (1505871342.875, datetime.fromtimestamp(1505871342.875, UTC)),
+    ],
+)
+def test_timestamps_in_every_seen_format_decode_to_utc(value: object, expected: datetime) -> None:
+    assert decode({"did": "d", "updated_at": value}, Device).updated_at == expected
+
+
+@pytest.mark.parametrize("payload", [[], "text", 3, None, {"uid": 1}, {"version": []}])
+def test_malformed_payloads_raise_response_error(payload: object) -> None:
+    with pytest.raises(GizwitsResponseError):
+        decode(payload, UserToken)
+
+
+def test_response_error_excerpt_is_redacted() -> None:
+    with pytest.raises(GizwitsResponseError) as caught:
+        decode({"token": "VERY-SECRET", "uid": []}, UserToken)
+    assert "VERY-SECRET" not in str(caught.value)
+
+
+def test_user_profile_decodes() -> None:
+    user = decode({"uid": "u", "gender": "F", "is_anonymous": False, "lang": "en"}, User)
+    assert user.gender is not None
+    assert user.gender.value == "F"
+
+
+def test_status_decodes_with_extra() -> None:
+    assert decode({"version": "2.15.1", "build": "x"}, ServiceStatus).extra == {"build": "x"}
+
+
+def test_fixture_folder_is_the_shared_one() -> None:
+    assert (FIXTURES / "real" / "README.md").exists()
