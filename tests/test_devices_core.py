@@ -12,7 +12,8 @@ from gizwits_async import (
     GizwitsDeviceOfflineError,
     GizwitsNotFoundError,
 )
-from gizwits_async.simulator import GizwitsSimulator
+from gizwits_async.simulator import GizwitsSimulator, SimError
+from gizwits_async.simulator.state import Group
 from tests.conftest import PRODUCT_KEY
 
 
@@ -185,3 +186,20 @@ async def test_bindings_list_pages_until_a_short_page(
         {"show_disabled": "0", "show_proto_ver": "0", "limit": "10", "skip": str(skip)}
         for skip in (0, 10, 20)
     ]
+
+
+async def test_group_control_reports_per_device_results(
+    sim: GizwitsSimulator, alice_uid: str
+) -> None:
+    dids = [sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(4)]
+    sim.state.set_online(dids[0], online=False)
+    group = Group(id="g1", uid=alice_uid, group_name="all", product_key=None, created_at=0.0)
+    group.dids.extend(dids)
+    results = sim.state.control_group(group, attrs={"switch": True})
+    assert results == {dids[0]: False, dids[1]: True, dids[2]: True, dids[3]: True}
+    sim.add_product("other-product")
+    group.dids.append(sim.add_device("other-product", owner=alice_uid))
+    with pytest.raises(SimError) as caught:
+        sim.state.control_group(group, attrs={"switch": True})
+    assert caught.value.code == ErrorCode.FORM_INVALID
+    assert "single-product" in caught.value.detail

@@ -7,6 +7,14 @@ from gizwits_async.models._converter import (
     decode_list,
     make_converter,
 )
+from gizwits_async.models.datapoints import (
+    Datapoint,
+    DatapointEntity,
+    DatapointPosition,
+    DatapointType,
+    ProductDatapoints,
+    UintSpec,
+)
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Gender, User, UserToken
@@ -14,6 +22,10 @@ from gizwits_async.models.users import AppToken, Gender, User, UserToken
 __all__ = [
     "CONVERTER",
     "AppToken",
+    "Datapoint",
+    "DatapointEntity",
+    "DatapointPosition",
+    "DatapointType",
     "Device",
     "DeviceRole",
     "DeviceStatus",
@@ -21,7 +33,9 @@ __all__ = [
     "ErrorInfo",
     "Gender",
     "LenientEnum",
+    "ProductDatapoints",
     "ServiceStatus",
+    "UintSpec",
     "User",
     "UserToken",
     "decode",

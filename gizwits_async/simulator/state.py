@@ -427,6 +427,36 @@ class SimState:
         if attrs:
             self.report(did, attrs)
 
+    def control_group(
+        self,
+        group: Group,
+        *,
+        attrs: dict[str, Any] | None = None,
+        raw: list[int] | None = None,
+        appid: str | None = None,
+        source: str = "client",
+    ) -> dict[str, bool]:
+        """Control every device of a group; the result says which ones took the command.
+
+        Only single-product groups can be controlled (their datapoints are one definition).
+        """
+        keys = {self.devices[did].product_key for did in group.dids if did in self.devices}
+        if group.product_key is not None:
+            keys.add(group.product_key)
+        if len(keys) > 1:
+            raise SimError(ErrorCode.FORM_INVALID, "only a single-product group can be controlled")
+        results: dict[str, bool] = {}
+        for did in group.dids:
+            try:
+                self.control_device(
+                    did, attrs=attrs, raw=raw, uid=group.uid, appid=appid, source=source
+                )
+            except SimError:
+                results[did] = False
+            else:
+                results[did] = True
+        return results
+
     def report(self, did: str, attrs: dict[str, Any]) -> None:
         """The device reports values (dev2app): latest attrs change and listeners hear of it."""
         device = self.device(did)

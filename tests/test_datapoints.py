@@ -1,0 +1,80 @@
+"""Product datapoint definitions: every recorded one decodes; validate() refuses bad commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gizwits_async.models import decode, make_converter
+from gizwits_async.models.datapoints import DatapointType, ProductDatapoints
+from gizwits_async.simulator.presets import DEMO_DATAPOINTS
+from tests.conftest import FIXTURES, load_fixture
+
+STRICT = make_converter(strict=True)
+FILES = sorted(p.name for p in (FIXTURES / "real" / "datapoint").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_recorded_definition_decodes_strictly(name: str) -> None:
+    data = load_fixture(f"real/datapoint/{name}")
+    product = decode(data, ProductDatapoints, converter=STRICT)
+    assert product.product_key == data["product_key"]
+    assert len(product.datapoints) == sum(len(e["attrs"]) for e in data["entities"])
+    assert all(p.type is not DatapointType.UNKNOWN for p in product.datapoints.values())
+    assert (product.ui is None) == ("ui" not in data)
+
+
+def test_there_are_seventeen_recorded_definitions() -> None:
+    assert len(FILES) == 17
+    assert Path(FIXTURES / "real" / "datapoint").is_dir()
+
+
+DEMO = decode(DEMO_DATAPOINTS, ProductDatapoints)
+
+
+def test_validate_passes_good_values_and_pads_binary() -> None:
+    checked = DEMO.validate({"switch": 1, "mode": "eco", "LED_R": 254, "pattern": "1234567"})
+    assert checked == {"switch": True, "mode": "eco", "LED_R": 254, "pattern": "12345670"}
+    assert DEMO.validate({"pattern": b"\x01\x02"}) == {"pattern": "01020000"}
+    assert DEMO.validate({"mode": 2}) == {"mode": "boost"}
+
+
+@pytest.mark.parametrize(
+    ("attrs", "error", "named"),
+    [
+        ({"nope": 1}, ValueError, "nope"),
+        ({"temperature": 20}, ValueError, "temperature"),
+        ({"overheat": True}, ValueError, "overheat"),
+        ({"LED_R": 255}, ValueError, "LED_R"),
+        ({"LED_R": -1}, ValueError, "LED_R"),
+        ({"LED_R": "12"}, TypeError, "LED_R"),
+        ({"switch": "on"}, TypeError, "switch"),
+        ({"mode": "turbo"}, ValueError, "mode"),
+        ({"mode": 7}, ValueError, "mode"),
+        ({"pattern": "0102030405"}, ValueError, "pattern"),
+        ({"pattern": "zz"}, ValueError, "pattern"),
+        ({"pattern": 5}, TypeError, "pattern"),
+    ],
+)
+def test_validate_refuses_bad_values_naming_the_datapoint(
+    attrs: dict[str, object], error: type, named: str
+) -> None:
+    with pytest.raises(error, match=named):
+        DEMO.validate(attrs)
+
+
+def test_scaled_numbers_use_ratio_and_addition() -> None:
+    temperature = DEMO["temperature"]
+    assert temperature.uint_spec is not None
+    assert (temperature.uint_spec.low, temperature.uint_spec.high) == (-40, 60)
+    assert temperature.check(-40) == -40
+    with pytest.raises(ValueError, match="temperature"):
+        temperature.check(61)
+
+
+def test_enum_index_accepts_labels_and_indexes() -> None:
+    assert DEMO["mode"].enum_index("boost") == 2
+    assert DEMO["mode"].enum_index(1) == 1
+    with pytest.raises(TypeError):
+        DEMO["mode"].enum_index(value=True)
