@@ -139,3 +139,43 @@ def test_status_decodes_with_extra() -> None:
 
 def test_fixture_folder_is_the_shared_one() -> None:
     assert (FIXTURES / "real" / "README.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "expected"),
+    [
+        ({"did": 12345}, "did", "12345"),
+        ({"did": "d", "port": "1883"}, "port", 1883),
+        ({"did": "d", "port": 1883.0}, "port", 1883),
+        ({"did": "d", "is_online": 1}, "is_online", True),
+        ({"did": "d", "is_online": "false"}, "is_online", False),
+        ({"did": "d", "dev_label": ["a", 1]}, "dev_label", ["a", "1"]),
+    ],
+)
+def test_lossless_conversions_are_accepted(
+    payload: dict[str, Any], field: str, expected: object
+) -> None:
+    assert getattr(decode(payload, Device), field) == expected
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"did": None},
+        {"did": ["x"]},
+        {"did": "d", "port": "eighty"},
+        {"did": "d", "port": 1.5},
+        {"did": "d", "is_online": "maybe"},
+        {"did": "d", "is_online": 2},
+        {"did": "d", "dev_label": "a"},
+        {},
+    ],
+)
+def test_values_of_the_wrong_kind_raise_response_error(payload: dict[str, Any]) -> None:
+    with pytest.raises(GizwitsResponseError):
+        decode(payload, Device)
+
+
+def test_decode_list_names_the_failing_item() -> None:
+    with pytest.raises(GizwitsResponseError, match="Device"):
+        decode_list([{"did": "a"}, {"did": None}], Device)
