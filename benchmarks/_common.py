@@ -16,6 +16,21 @@ PASSWORD = "Bench-pass-123"  # noqa: S105 - a simulator account
 
 
 @attrs.frozen
+class Row:
+    """One line of ``RESULTS.md``."""
+
+    name: str
+    baseline: str
+    measured: str
+    target: str
+    passed: bool
+
+    def line(self) -> str:
+        verdict = "pass" if self.passed else "FAIL"
+        return f"| {self.name} | {self.baseline} | {self.measured} | {self.target} | {verdict} |"
+
+
+@attrs.frozen
 class Comparison:
     name: str
     baseline: str
@@ -30,6 +45,17 @@ class Comparison:
     @property
     def passed(self) -> bool:
         return self.ratio <= self.target
+
+    def row(self) -> Row:
+        return Row(
+            name=self.name,
+            baseline=self.baseline,
+            measured=(
+                f"{self.ratio:.3f} x ({self.sdk_seconds:.3f} s vs {self.baseline_seconds:.3f} s)"
+            ),
+            target=f"<= {self.target} x",
+            passed=self.passed,
+        )
 
 
 async def interleaved(
