@@ -12,28 +12,15 @@ from typing import Any, TextIO
 
 from gizwits_async import GizwitsClient, GizwitsError, __version__
 from gizwits_async.simulator import GizwitsSimulator
-from gizwits_async.simulator.presets import (
-    DEMO_DATAPOINTS,
-    DEMO_INITIAL_ATTRS,
-    DEMO_PRODUCT_KEY,
-    DEMO_PRODUCT_SECRET,
-)
+from gizwits_async.simulator.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY, DEMO_PRODUCT_SECRET
 
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "Demo-pass-123"  # noqa: S105 - the simulator's published demo account
 NEWCOMER_PASSWORD = "N3wcomer-pw"  # noqa: S105 - a demo account made during the tour
 
 
 def prepare_demo_simulator(sim: GizwitsSimulator, devices: int) -> list[str]:
-    """Load the demo product, the demo user and ``devices`` virtual devices bound to it."""
-    sim.add_product(
-        DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS, product_secret=DEMO_PRODUCT_SECRET
-    )
-    user = sim.add_user(DEMO_USERNAME, DEMO_PASSWORD)
-    return [
-        sim.add_device(DEMO_PRODUCT_KEY, owner=user.uid, attrs=dict(DEMO_INITIAL_ATTRS))
-        for _ in range(devices)
-    ]
+    """Load the demo account into ``sim``; return the dids of its devices."""
+    return load_demo(sim, devices).dids
 
 
 async def serve(port: int, devices: int, out: TextIO, stop: asyncio.Event | None = None) -> None:

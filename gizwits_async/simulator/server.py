@@ -9,7 +9,7 @@ import logging
 import re
 import socket
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 from aiohttp import web
@@ -29,6 +29,9 @@ from gizwits_async.simulator.state import (
     User,
     new_id,
 )
+
+if TYPE_CHECKING:
+    from gizwits_async.simulator.demo import DemoAccount
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,6 +87,7 @@ class GizwitsSimulator:
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.base_url = ""
+        self.demo: DemoAccount | None = None
         self.app = self._make_app()
 
     def __repr__(self) -> str:
