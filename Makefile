@@ -29,8 +29,12 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
+# coverage starts before pytest so that the package imported early by its own pytest plugin
+# (entry point pytest11) is measured too; pytest-cov would start too late.
 pytest: $(STAMP_DEV)
-	$(BIN)/python -m pytest -q --cov --cov-report=term
+	$(BIN)/python -m coverage erase
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage report
 
 test: lint typecheck pytest
 
