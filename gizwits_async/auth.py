@@ -32,6 +32,7 @@ from gizwits_async.models.users import AppToken, UserToken
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MAX_MARGIN = 3600.0
+REFRESH_RETRY_DELAY = 30.0
 
 TokenCallback = Callable[[UserToken], Awaitable[None] | None]
 LoginFunction = Callable[[], Awaitable[UserToken]]
@@ -246,7 +247,11 @@ class TokenManager:
             self._credentials_rejected = True
             raise
         except GizwitsError:
-            if current is not None and current.expires_in(self._clock()) > 0:
+            now = self._clock()
+            if current is not None and current.expires_in(now) > 0:
+                # Keep serving the current token, and do not retry the refresh on every call
+                # while the cloud is failing: wait a little (never past expiry).
+                self._refresh_at = min(current.expire_at.timestamp(), now + REFRESH_RETRY_DELAY)
                 _LOGGER.warning("token refresh failed; using the current token until it expires")
                 return current
             raise

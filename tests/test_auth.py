@@ -285,3 +285,79 @@ async def test_anonymous_user_by_phone_id_logs_in_automatically(
     assert profile.is_anonymous is True
     assert again.uid == profile.uid
     assert sim.requests[0].body == {"phone_id": "phone-123"}
+
+
+async def test_failed_refresh_keeps_the_valid_token_and_waits_before_trying_again(
+    sim: GizwitsSimulator, alice_uid: str, sleeps: object
+) -> None:
+    did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    user = sim.state.users[alice_uid]
+    issued = sim.state.issue_token(user)
+    # Inside the refresh margin but still valid on the server.
+    token = _token(issued["token"], alice_uid, expires_in=600, lifetime=180 * 86400)
+    sim.faults.add(method="POST", path=LOGIN, status=503, times=None)
+    async with GizwitsClient(
+        sim.app_id,
+        base_url=sim.base_url,
+        username=USERNAME,
+        password=PASSWORD,
+        token=token,
+        max_retries=0,
+    ) as client:
+        for _ in range(5):
+            await client.devices.latest(did)
+        assert client.token is not None
+        assert client.token.token == issued["token"]
+    assert sim.count("POST", LOGIN) == 1
+    assert sim.count("GET", ".*/latest") == 5
+
+
+class _BrokenStore:
+    async def load(self, key: str) -> UserToken | None:
+        raise PermissionError(key)
+
+    async def save(self, key: str, token: UserToken) -> None:
+        raise PermissionError(key)
+
+
+async def test_a_failing_token_store_does_not_break_calls(
+    sim: GizwitsSimulator, alice_uid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    async with GizwitsClient(
+        sim.app_id,
+        base_url=sim.base_url,
+        username=USERNAME,
+        password=PASSWORD,
+        token_store=_BrokenStore(),
+    ) as client:
+        await client.devices.latest(did)
+    assert "could not load the user token" in caplog.text
+    assert "could not save the user token" in caplog.text
+
+
+async def test_file_token_store_ignores_entries_it_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text('{"a": "not-an-object", "b": {"uid": "u"}, "c": [1]}')
+    store = FileTokenStore(path)
+    assert await store.load("a") is None
+    assert await store.load("b") is None
+    path.write_text("[1, 2]")
+    assert await store.load("a") is None
+    assert repr(store) == f"FileTokenStore({str(path)!r})"
+
+
+async def test_app_token_is_requested_once_and_renewed_after_invalidation(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    first = await client._app_tokens.ensure_token()
+    again = await client._app_tokens.ensure_token()
+    assert again is first
+    assert sim.count("POST", "/app/request_token") == 1
+    client._app_tokens.invalidate("some-other-token")
+    assert await client._app_tokens.ensure_token() is first
+    client._app_tokens.invalidate(first.token)
+    renewed = await client._app_tokens.ensure_token()
+    assert renewed.token != first.token
+    assert sim.count("POST", "/app/request_token") == 2
+    assert renewed.token not in repr(client._app_tokens)
