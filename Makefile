@@ -22,9 +22,12 @@ $(STAMP_CLI): pyproject.toml | $(BIN)/python
 demo: $(STAMP_CLI)
 	$(BIN)/gizwits-async demo
 
+# Only the source folders that exist (a folder with no tracked file is absent from a clone).
+LINTED := $(wildcard gizwits_async tests benchmarks examples)
+
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check gizwits_async tests benchmarks examples
-	$(BIN)/ruff format --check gizwits_async tests benchmarks examples
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy

@@ -47,6 +47,11 @@ class TokenStore(Protocol):
     async def save(self, key: str, token: UserToken) -> None: ...
 
 
+def token_store_key(base_url: str, app_id: str, identity: str) -> str:
+    """The key a client files its user token under: one per cloud, app and account."""
+    return f"{base_url}|{app_id}|{identity}"
+
+
 def token_to_dict(token: UserToken) -> dict[str, Any]:
     return {
         "uid": token.uid,

@@ -1,21 +1,36 @@
-"""The ``gizwits-async`` command: run the simulator, or take the demo tour against it."""
+"""The ``gizwits-async`` command: the simulator, the demo tour, and account commands.
+
+``login`` saves the token (never the password) with ``FileTokenStore`` under the user's
+config directory; ``devices``, ``latest``, ``control`` and ``watch`` use it. Every account
+command takes ``--base-url`` to point at a simulator. Errors print one line and exit 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
+import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
-from gizwits_async import GizwitsClient, GizwitsError, __version__
+import attrs
+
+from gizwits_async import FileTokenStore, GizwitsClient, GizwitsError, __version__
+from gizwits_async.auth import token_store_key
+from gizwits_async.client import REGION_URLS, Region
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY, DEMO_PRODUCT_SECRET
 
 NEWCOMER_PASSWORD = "N3wcomer-pw"  # noqa: S105 - a demo account made during the tour
+PROFILE_FILE = "profile.json"
+TOKEN_FILE = "tokens.json"  # noqa: S105 - a file name
 
 
 def prepare_demo_simulator(sim: GizwitsSimulator, devices: int) -> list[str]:
@@ -140,6 +155,197 @@ async def demo(out: TextIO, *, devices: int = 20) -> int:
     return 0
 
 
+# -- account commands: log in once, then use the saved token ----------------------------------
+
+
+class CliError(Exception):
+    """A problem to report in one line (bad profile, not logged in, bad arguments)."""
+
+
+def config_dir(explicit: str | None) -> Path:
+    """Where the profile and the token file live (``--config-dir``, ``GIZWITS_ASYNC_CONFIG``,
+    ``$XDG_CONFIG_HOME/gizwits-async`` or ``~/.config/gizwits-async``)."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get("GIZWITS_ASYNC_CONFIG"):
+        return Path(os.environ["GIZWITS_ASYNC_CONFIG"]).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "gizwits-async"
+
+
+@attrs.frozen
+class Profile:
+    """What ``login`` remembers besides the token (no secrets)."""
+
+    app_id: str
+    base_url: str
+    username: str
+
+    @classmethod
+    def load(cls, directory: Path) -> Profile:
+        path = directory / PROFILE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(app_id=data["app_id"], base_url=data["base_url"], username=data["username"])
+        except FileNotFoundError:
+            raise CliError("not logged in: run 'gizwits-async login' first") from None
+        except (ValueError, KeyError, TypeError):
+            raise CliError(f"{path} is damaged: run 'gizwits-async login' again") from None
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / PROFILE_FILE
+        path.write_text(json.dumps(attrs.asdict(self)), encoding="utf-8")
+        path.chmod(0o600)
+
+
+def _base_url(args: argparse.Namespace, fallback: str | None = None) -> str:
+    if args.base_url:
+        return str(args.base_url).rstrip("/")
+    if args.region:
+        return REGION_URLS[Region(args.region)]
+    if fallback:
+        return fallback
+    return REGION_URLS[Region.CN]
+
+
+def read_password(stdin: TextIO) -> str:
+    """Prompt without echo on a terminal; read one line when the input is piped."""
+    if stdin.isatty():
+        return getpass.getpass("Password: ")
+    return stdin.readline().rstrip("\n")
+
+
+async def login_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    directory = config_dir(args.config_dir)
+    password = read_password(stdin)
+    if not password:
+        raise CliError("no password given")
+    profile = Profile(app_id=args.app_id, base_url=_base_url(args), username=args.username)
+    # Built with the credentials so that the token is filed under this username, where the
+    # other commands look it up.
+    async with GizwitsClient(
+        profile.app_id,
+        base_url=profile.base_url,
+        username=profile.username,
+        password=password,
+        token_store=FileTokenStore(directory / TOKEN_FILE),
+    ) as client:
+        token = await client.login(profile.username, password)
+    profile.save(directory)
+    until = token.expire_at.strftime("%Y-%m-%d %H:%M UTC")
+    print(f"logged in as {profile.username} (uid {token.uid}); token valid until {until}", file=out)
+    return 0
+
+
+async def _saved_client(args: argparse.Namespace) -> GizwitsClient:
+    """A client using the token saved by ``login`` (no password is kept, so no renewal)."""
+    directory = config_dir(args.config_dir)
+    profile = Profile.load(directory)
+    base_url = _base_url(args, profile.base_url)
+    key = token_store_key(base_url, profile.app_id, profile.username)
+    token = await FileTokenStore(directory / TOKEN_FILE).load(key)
+    if token is None:
+        raise CliError(f"no saved token for {profile.username} on {base_url}: log in again")
+    if token.expires_in() <= 0:
+        raise CliError("the saved token has expired: run 'gizwits-async login' again")
+    return GizwitsClient(profile.app_id, base_url=base_url, token=token)
+
+
+def _table(rows: list[list[str]], out: TextIO) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(),
+            file=out,
+        )
+
+
+async def devices_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> int:
+    async with await _saved_client(args) as client:
+        found = await client.bindings.list().collect()
+    rows = [["DID", "ALIAS", "PRODUCT", "ONLINE", "ROLE"]]
+    rows += [
+        [
+            device.did,
+            device.dev_alias or "-",
+            device.product_name or device.product_key or "-",
+            "yes" if device.is_online else "no",
+            device.role.value if device.role else "-",
+        ]
+        for device in found
+    ]
+    _table(rows, out)
+    print(f"{len(found)} device(s)", file=out)
+    return 0
+
+
+def _format_attrs(attrs_: dict[str, Any]) -> str:
+    return " ".join(
+        f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in attrs_.items()
+    )
+
+
+async def latest_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> int:
+    async with await _saved_client(args) as client:
+        status = await client.devices.latest(args.did)
+    if not status.has_data:
+        print(f"{status.did}: no report in the last 24 hours", file=out)
+        return 0
+    when = status.updated_at.isoformat() if status.updated_at else "-"
+    print(f"{status.did} at {when}", file=out)
+    for name, value in status.attrs.items():
+        print(f"  {name} = {json.dumps(value, ensure_ascii=False)}", file=out)
+    return 0
+
+
+def parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``name=value`` arguments; values are read as JSON (true, 12, "text") or kept as text."""
+    attrs_: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise CliError(f"expected name=value, got {pair!r}")
+        try:
+            attrs_[name] = json.loads(text)
+        except ValueError:
+            attrs_[name] = text
+    return attrs_
+
+
+async def control_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> int:
+    attrs_ = parse_assignments(args.assignments)
+    async with await _saved_client(args) as client:
+        await client.devices.control(args.did, attrs=attrs_)
+    print(f"{args.did}: sent {_format_attrs(attrs_)}", file=out)
+    return 0
+
+
+async def watch_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> int:
+    """Poll devices and print each change of their attributes."""
+    seen: dict[str, dict[str, Any]] = {}
+    async with await _saved_client(args) as client:
+        rounds = 0
+        while args.count is None or rounds < args.count:
+            if rounds:
+                await asyncio.sleep(args.interval)
+            rounds += 1
+            result = await client.devices.latest_many(args.dids)
+            stamp = time.strftime("%H:%M:%S")
+            for did, status in result.succeeded.items():
+                before = seen.get(did, {})
+                changed = {k: v for k, v in status.attrs.items() if before.get(k, _UNSET) != v}
+                if changed:
+                    print(f"{stamp} {did} {_format_attrs(changed)}", file=out, flush=True)
+                seen[did] = dict(status.attrs)
+            for did, error in result.failed.items():
+                print(f"{stamp} {did} error: {error}", file=out, flush=True)
+    return 0
+
+
+_UNSET = object()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gizwits-async", description="Gizwits Open API client and cloud simulator"
@@ -152,6 +358,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--devices", type=int, default=10, help="virtual devices to create")
     demo_cmd = commands.add_parser("demo", help="a tour of the SDK against the simulator")
     demo_cmd.add_argument("--devices", type=int, default=20, help="virtual devices in the tour")
+
+    account = argparse.ArgumentParser(add_help=False)
+    account.add_argument("--base-url", help="API root (e.g. a simulator's URL)")
+    account.add_argument("--region", choices=[r.value for r in Region], help="cloud region")
+    account.add_argument("--config-dir", help="where the profile and token are kept")
+    login_cmd = commands.add_parser(
+        "login", parents=[account], help="log in and save the token (password is prompted)"
+    )
+    login_cmd.add_argument("--app-id", required=True, help="X-Gizwits-Application-Id")
+    login_cmd.add_argument("--username", required=True, help="username, email or phone")
+    commands.add_parser("devices", parents=[account], help="list the bound devices")
+    latest_cmd = commands.add_parser("latest", parents=[account], help="a device's last report")
+    latest_cmd.add_argument("did")
+    control_cmd = commands.add_parser(
+        "control", parents=[account], help="set datapoints: control DID name=value ..."
+    )
+    control_cmd.add_argument("did")
+    control_cmd.add_argument("assignments", nargs="+", metavar="name=value")
+    watch_cmd = commands.add_parser("watch", parents=[account], help="print devices' changes")
+    watch_cmd.add_argument("dids", nargs="+", metavar="DID")
+    watch_cmd.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+    watch_cmd.add_argument("--count", type=int, help="stop after this many polls")
     return parser
 
 
@@ -160,24 +388,45 @@ def _check_count(value: int, name: str, parser: argparse.ArgumentParser) -> None
         parser.error(f"{name} must be between 1 and 100000")
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    stream = out or sys.stdout
-    runner: Coroutine[Any, Any, int | None]
+AccountCommand = Callable[[argparse.Namespace, TextIO, TextIO], Coroutine[Any, Any, int]]
+ACCOUNT_COMMANDS: dict[str, AccountCommand] = {
+    "login": login_command,
+    "devices": devices_command,
+    "latest": latest_command,
+    "control": control_command,
+    "watch": watch_command,
+}
+
+
+def _runner(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO, stdin: TextIO
+) -> Coroutine[Any, Any, int | None]:
     if args.command == "serve":
         _check_count(args.devices, "--devices", parser)
         if not 0 <= args.port <= 65535:
             parser.error("--port must be between 0 and 65535")
-        runner = serve(args.port, args.devices, stream)
-    else:
+        return serve(args.port, args.devices, out)
+    if args.command == "demo":
         _check_count(args.devices, "--devices", parser)
-        runner = demo(stream, devices=args.devices)
+        return demo(out, devices=args.devices)
+    if args.command == "watch" and (
+        args.interval <= 0 or (args.count is not None and args.count < 1)
+    ):
+        parser.error("--interval must be positive and --count at least 1")
+    return ACCOUNT_COMMANDS[args.command](args, out, stdin)
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    runner = _runner(args, parser, out or sys.stdout, stdin or sys.stdin)
     result: int | None = 0
     try:
         with contextlib.suppress(KeyboardInterrupt):
             result = asyncio.run(runner)
-    except (GizwitsError, OSError) as err:
+    except (GizwitsError, CliError, OSError, ValueError, TypeError) as err:
         if args.debug:
             raise
         print(f"gizwits-async: error: {err}", file=sys.stderr)

@@ -19,6 +19,7 @@ from gizwits_async.auth import (
     TokenCallback,
     TokenManager,
     TokenStore,
+    token_store_key,
 )
 from gizwits_async.errors import GizwitsClientClosedError
 from gizwits_async.models._converter import decode
@@ -149,7 +150,7 @@ class GizwitsClient:
             self._automatic_login(),
             token=token,
             store=token_store,
-            store_key=f"{self.base_url}|{app_id}|{identity}",
+            store_key=token_store_key(self.base_url, app_id, identity),
             on_token_update=on_token_update,
             refresh_margin=refresh_margin,
         )
