@@ -26,6 +26,7 @@ from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 from gizwits_async.resources.bindings import BindingsResource
 from gizwits_async.resources.devices import DevicesResource
+from gizwits_async.resources.messages import MessagesResource
 from gizwits_async.resources.system import SystemResource
 from gizwits_async.resources.users import UsersResource
 
@@ -162,6 +163,7 @@ class GizwitsClient:
         self.users = UsersResource(self)
         self.devices = DevicesResource(self)
         self.bindings = BindingsResource(self)
+        self.messages = MessagesResource(self)
 
     def __repr__(self) -> str:
         user = self._username or self._phone_id or "-"

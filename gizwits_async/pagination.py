@@ -147,16 +147,20 @@ def page_from_list(items: list[T], request: PageRequest, *, total: int | None = 
 
 
 def page_from_meta(items: list[T], meta: Any, request: PageRequest) -> Page[T]:
-    """A page of a ``meta``/``objects`` endpoint: follow ``meta.next`` when the server gives one."""
+    """A page of a ``meta``/``objects`` endpoint: follow ``meta.next`` when the server gives one.
+
+    A ``next`` that is present but null is the server saying "last page": the walk ends there,
+    whatever skip arithmetic would guess (after following links, ``request.skip`` is only an
+    estimate). Only a meta without any ``next`` key falls back to "a full page means more".
+    """
     total: int | None = None
-    next_link: str | None = None
     if isinstance(meta, dict):
         raw_total = meta.get("total")
         if isinstance(raw_total, int) and not isinstance(raw_total, bool):
             total = raw_total
-        link = meta.get("next")
-        if isinstance(link, str) and link:
-            next_link = link
-    if next_link is not None:
-        return Page(items=items, total=total, next_path=next_link)
+        if "next" in meta:
+            link = meta["next"]
+            if isinstance(link, str) and link:
+                return Page(items=items, total=total, next_path=link)
+            return Page(items=items, total=total)
     return page_from_list(items, request, total=total)

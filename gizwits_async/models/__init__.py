@@ -16,12 +16,14 @@ from gizwits_async.models.datapoints import (
     UintSpec,
 )
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.messages import Message, MessageStatus
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
-from gizwits_async.models.users import AppToken, Gender, User, UserToken
+from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToken
 
 __all__ = [
     "CONVERTER",
     "AppToken",
+    "Captcha",
     "Datapoint",
     "DatapointEntity",
     "DatapointPosition",
@@ -33,6 +35,8 @@ __all__ = [
     "ErrorInfo",
     "Gender",
     "LenientEnum",
+    "Message",
+    "MessageStatus",
     "ProductDatapoints",
     "ServiceStatus",
     "UintSpec",

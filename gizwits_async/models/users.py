@@ -82,5 +82,23 @@ class User:
     extra: dict[str, Any] = extra_field()
 
 
+@attrs.frozen
+class UpdateReceipt:
+    """The reply of ``PUT /app/users``: when the change was stored (UTC, no zone on the wire)."""
+
+    updated_at: datetime = attrs.field(alias="updatedAt")
+    extra: dict[str, Any] = extra_field()
+
+
+@attrs.frozen
+class Captcha:
+    """An image captcha from ``GET /app/verify/codes``: show ``captcha_url`` to the user, then
+    send what they read with ``verify_captcha(captcha_id, ...)``."""
+
+    captcha_id: str
+    captcha_url: str
+    extra: dict[str, Any] = extra_field()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -199,6 +199,23 @@ class GizwitsSimulator:
     def mail_outbox(self) -> list[dict[str, Any]]:
         return self.state.mail_outbox
 
+    def last_sms_code(self, phone: str) -> str:
+        """The latest SMS code texted to ``phone`` (LookupError if none was)."""
+        for sms in reversed(self.state.sms_outbox):
+            if sms["phone"] == phone:
+                return str(sms["code"])
+        raise LookupError(f"no SMS code was sent to {phone}")
+
+    def captcha_code(self, captcha_id: str) -> str:
+        """The text a captcha image would show (KeyError once it was used)."""
+        return self.state.verification.captchas[captcha_id]
+
+    def complete_password_reset(self, token: str, new_password: str) -> None:
+        """Do what following a mailed reset link does: set the new password (the link's
+        ``token`` is in ``mail_outbox``); 9010/9009 ``SimError`` if unknown or expired."""
+        uid = self.state.verification.use_reset_link(token)
+        self.state.users[uid].password = new_password
+
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many recorded requests match a method and a path regular expression."""
         pattern = re.compile(path) if path is not None else None

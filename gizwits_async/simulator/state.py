@@ -19,6 +19,7 @@ from attrs import Factory, define
 from gizwits_async.errors import ErrorCode
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
+from gizwits_async.simulator.verification import Verification
 
 DEFAULT_TOKEN_LIFETIME = 180 * 86400
 DEVICE_HOST = "sandbox.gizwits.com"
@@ -176,6 +177,7 @@ class SimState:
         self.login_count = 0
         self.sms_outbox: list[dict[str, Any]] = []
         self.mail_outbox: list[dict[str, Any]] = []
+        self.verification = Verification(clock, self.sms_outbox, self.mail_outbox)
 
     # -- apps and users --------------------------------------------------------------------
 
