@@ -25,6 +25,8 @@ from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 from gizwits_async.resources.bindings import BindingsResource
 from gizwits_async.resources.devices import DevicesResource
+from gizwits_async.resources.groups import GroupsResource
+from gizwits_async.resources.sharing import SharingResource
 from gizwits_async.resources.system import SystemResource
 from gizwits_async.resources.users import UsersResource
 
@@ -161,6 +163,8 @@ class GizwitsClient:
         self.users = UsersResource(self)
         self.devices = DevicesResource(self)
         self.bindings = BindingsResource(self)
+        self.sharing = SharingResource(self)
+        self.groups = GroupsResource(self)
 
     def __repr__(self) -> str:
         user = self._username or self._phone_id or "-"

@@ -16,6 +16,21 @@ from gizwits_async.models.datapoints import (
     UintSpec,
 )
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.groups import (
+    Group,
+    GroupChangeDetail,
+    GroupChangeResult,
+    GroupControlResult,
+    GroupDevice,
+)
+from gizwits_async.models.sharing import (
+    Sharing,
+    SharingDirection,
+    SharingInvitation,
+    SharingQRInfo,
+    SharingStatus,
+    SharingType,
+)
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Gender, User, UserToken
 
@@ -32,9 +47,20 @@ __all__ = [
     "DeviceType",
     "ErrorInfo",
     "Gender",
+    "Group",
+    "GroupChangeDetail",
+    "GroupChangeResult",
+    "GroupControlResult",
+    "GroupDevice",
     "LenientEnum",
     "ProductDatapoints",
     "ServiceStatus",
+    "Sharing",
+    "SharingDirection",
+    "SharingInvitation",
+    "SharingQRInfo",
+    "SharingStatus",
+    "SharingType",
     "UintSpec",
     "User",
     "UserToken",

@@ -1,5 +1,5 @@
 """One module per API area; each exposes ``routes``. The server adds every module listed here."""
 
-from gizwits_async.simulator.handlers import bindings, devices, system, users
+from gizwits_async.simulator.handlers import bindings, devices, groups, sharing, system, users
 
-MODULES = [system, users, devices, bindings]
+MODULES = [system, users, devices, bindings, sharing, groups]
