@@ -186,8 +186,13 @@ class Transport:
         idempotent: bool | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        log_path: str | None = None,
     ) -> Any:
-        """Send one logical call (with its retries) and return the decoded JSON body or None."""
+        """Send one logical call (with its retries) and return the decoded JSON body or None.
+
+        ``log_path`` replaces ``path`` in logs and error messages when the path carries a
+        secret (a share code).
+        """
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         attempt_timeout = self.request_timeout if timeout is None else timeout
@@ -201,6 +206,7 @@ class Transport:
         replayed_for_token = False
         attempt = 0
         url = self.base_url + path
+        path = log_path or path
         while True:
             attempt += 1
             request_headers = dict(self._base_headers)

@@ -26,7 +26,9 @@ from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 from gizwits_async.resources.bindings import BindingsResource
 from gizwits_async.resources.devices import DevicesResource
+from gizwits_async.resources.groups import GroupsResource
 from gizwits_async.resources.messages import MessagesResource
+from gizwits_async.resources.sharing import SharingResource
 from gizwits_async.resources.system import SystemResource
 from gizwits_async.resources.users import UsersResource
 
@@ -164,6 +166,8 @@ class GizwitsClient:
         self.devices = DevicesResource(self)
         self.bindings = BindingsResource(self)
         self.messages = MessagesResource(self)
+        self.sharing = SharingResource(self)
+        self.groups = GroupsResource(self)
 
     def __repr__(self) -> str:
         user = self._username or self._phone_id or "-"

@@ -16,7 +16,22 @@ from gizwits_async.models.datapoints import (
     UintSpec,
 )
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.groups import (
+    Group,
+    GroupChangeDetail,
+    GroupChangeResult,
+    GroupControlResult,
+    GroupDevice,
+)
 from gizwits_async.models.messages import Message, MessageStatus
+from gizwits_async.models.sharing import (
+    Sharing,
+    SharingDirection,
+    SharingInvitation,
+    SharingQRInfo,
+    SharingStatus,
+    SharingType,
+)
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToken
 
@@ -34,11 +49,22 @@ __all__ = [
     "DeviceType",
     "ErrorInfo",
     "Gender",
+    "Group",
+    "GroupChangeDetail",
+    "GroupChangeResult",
+    "GroupControlResult",
+    "GroupDevice",
     "LenientEnum",
     "Message",
     "MessageStatus",
     "ProductDatapoints",
     "ServiceStatus",
+    "Sharing",
+    "SharingDirection",
+    "SharingInvitation",
+    "SharingQRInfo",
+    "SharingStatus",
+    "SharingType",
     "UintSpec",
     "User",
     "UserToken",

@@ -195,8 +195,10 @@ def _field_lines(
     hook = field.metadata.get(HOOK)
     inner, optional = _split_optional(tp)
     if hook is not None or inner is Any:
+        # A field's own hook gets the field's type, as cattrs hooks do.
         namespace[f"H{index}"] = hook if hook is not None else _passthrough
-        return [*lines, f"    else:\n        {var} = H{index}(v, None)"]
+        namespace[f"T{index}"] = tp
+        return [*lines, f"    else:\n        {var} = H{index}(v, T{index})"]
     if optional:
         lines.append(f"    elif v is None:\n        {var} = None")
     fast = _FAST_KINDS.get(inner)

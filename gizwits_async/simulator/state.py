@@ -144,6 +144,29 @@ class Group:
     product_key: str | None
     created_at: float
     dids: list[str] = Factory(list)
+    updated_at: float | None = None
+
+
+@define
+class Share:
+    """A device share: a normal invitation to one user, or a QR code for whoever scans it.
+
+    ``status`` is the doc's: 0 pending, 1 accepted, 2 rejected, 3 cancelled. ``aliases`` holds
+    each side's note about the other user (uid of the writer → alias).
+    """
+
+    id: int
+    type: int
+    did: str
+    owner_uid: str
+    guest_uid: str | None
+    created_at: float
+    expired_at: float
+    updated_at: float
+    status: int = 0
+    duration: int | None = None
+    code: str | None = None
+    aliases: dict[str, str] = Factory(dict)
 
 
 @define(frozen=True)
@@ -173,6 +196,7 @@ class SimState:
         self.bindings: dict[tuple[str, str], Binding] = {}
         self.messages: dict[str, Message] = {}
         self.groups: dict[str, Group] = {}
+        self.shares: dict[int, Share] = {}
         self.device_listeners: list[DeviceListener] = []
         self.login_count = 0
         self.sms_outbox: list[dict[str, Any]] = []

@@ -1,5 +1,13 @@
 """One module per API area; each exposes ``routes``. The server adds every module listed here."""
 
-from gizwits_async.simulator.handlers import bindings, devices, messages, system, users
+from gizwits_async.simulator.handlers import (
+    bindings,
+    devices,
+    groups,
+    messages,
+    sharing,
+    system,
+    users,
+)
 
-MODULES = [system, users, devices, bindings, messages]
+MODULES = [system, users, devices, bindings, messages, sharing, groups]
