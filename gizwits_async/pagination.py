@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
@@ -136,6 +137,22 @@ class AsyncPaginator(Generic[T]):
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
+
+
+def next_link_request(link: str, expected_path: str) -> tuple[str, dict[str, str]]:
+    """Split a server's ``meta.next`` link into a path and its query parameters.
+
+    The doc gives links relative to the API root. Whatever the server sends, the request stays
+    on the configured host (scheme and host are dropped) and on the endpoint being walked (a
+    link to another path is refused), so the user token never goes anywhere else.
+    """
+    parts = urlsplit(link)
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    if path.rstrip("/") != expected_path.rstrip("/"):
+        raise GizwitsResponseError(
+            f"GET {expected_path}: the next link leaves the endpoint", body=link[:200]
+        )
+    return expected_path, dict(parse_qsl(parts.query))
 
 
 def page_from_list(items: list[T], request: PageRequest, *, total: int | None = None) -> Page[T]:

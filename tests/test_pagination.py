@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from gizwits_async import AsyncPaginator, GizwitsResponseError, Page
-from gizwits_async.pagination import PageRequest, page_from_list, page_from_meta
+from gizwits_async.pagination import (
+    PageRequest,
+    next_link_request,
+    page_from_list,
+    page_from_meta,
+)
 
 
 class FakeEndpoint:
@@ -125,3 +130,29 @@ async def test_paging_that_does_not_advance_is_refused() -> None:
 def test_bad_paging_arguments_are_refused(kwargs: dict[str, object], error: type) -> None:
     with pytest.raises(error):
         AsyncPaginator(FakeEndpoint(1).bare, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "/app/messages?skip=20&type=1&limit=20",
+            ("/app/messages", {"skip": "20", "type": "1", "limit": "20"}),
+        ),
+        ("app/messages?skip=1", ("/app/messages", {"skip": "1"})),
+        ("https://elsewhere.invalid/app/messages?skip=2", ("/app/messages", {"skip": "2"})),
+        ("/app/messages/", ("/app/messages", {})),
+    ],
+)
+def test_next_links_stay_on_the_host_and_the_endpoint(
+    link: str, expected: tuple[str, dict[str, str]]
+) -> None:
+    assert next_link_request(link, "/app/messages") == expected
+
+
+@pytest.mark.parametrize(
+    "link", ["/app/users?skip=1", "//evil.example/x", "/app/messages/../users"]
+)
+def test_next_links_to_another_endpoint_are_refused(link: str) -> None:
+    with pytest.raises(GizwitsResponseError, match="leaves the endpoint"):
+        next_link_request(link, "/app/messages")

@@ -625,7 +625,7 @@ def test_masking_follows_the_docs_examples() -> None:
     [
         '{"meta": {}, "items": []}',
         '[{"id": 1}]',
-        '{"meta": {"next": "https://x.example/app/sharing?skip=1"}, "objects": [{"id": 1}]}',
+        '{"meta": {"next": "https://x.example/app/users?skip=1"}, "objects": [{"id": 1}]}',
         '{"meta": {"next": "/app/users?skip=1"}, "objects": [{"id": 1}]}',
     ],
 )

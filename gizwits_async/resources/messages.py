@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from gizwits_async.errors import ErrorCode, GizwitsAPIError, GizwitsResponseError
 from gizwits_async.models._converter import decode_list, excerpt
 from gizwits_async.models.messages import Message, MessageStatus
-from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_meta
+from gizwits_async.pagination import (
+    AsyncPaginator,
+    Page,
+    PageRequest,
+    next_link_request,
+    page_from_meta,
+)
 from gizwits_async.resources._base import Resource, path_segment
 
 _PATH = "/app/messages"
@@ -26,7 +30,8 @@ class MessagesResource(Resource):
 
         async def fetch(request: PageRequest) -> Page[Message]:
             if request.next_path is not None:
-                data = await self._transport.request("GET", relative_link(request.next_path))
+                path, query = next_link_request(request.next_path, _PATH)
+                data = await self._transport.request("GET", path, params=query)
             else:
                 params = {"type": type, "limit": request.limit, "skip": request.skip}
                 data = await self._transport.request("GET", _PATH, params=params)
@@ -52,15 +57,3 @@ class MessagesResource(Resource):
     async def _set_status(self, message_id: str, status: MessageStatus) -> None:
         segment = path_segment(message_id, "message_id")
         await self._transport.request("PUT", f"{_PATH}/{segment}", params={"status": int(status)})
-
-
-def relative_link(link: str) -> str:
-    """A ``meta.next`` link as a path relative to the API root.
-
-    The doc gives relative paths; should the server ever answer with an absolute URL, only
-    its path and query are kept, so the request (and the user token) never leaves the
-    configured host.
-    """
-    parts = urlsplit(link)
-    path = parts.path if parts.path.startswith("/") else "/" + parts.path
-    return f"{path}?{parts.query}" if parts.query else path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from gizwits_async.errors import GizwitsResponseError
 from gizwits_async.models._converter import decode, decode_list, excerpt
@@ -15,7 +14,13 @@ from gizwits_async.models.sharing import (
     SharingType,
     share_code,
 )
-from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_meta
+from gizwits_async.pagination import (
+    AsyncPaginator,
+    Page,
+    PageRequest,
+    next_link_request,
+    page_from_meta,
+)
 from gizwits_async.resources._base import Resource, path_segment, require_text
 
 SHARING_PATH = "/app/sharing"
@@ -47,14 +52,6 @@ def _code(value: Any) -> str:
             raise ValueError("the QR content holds no share code")
         text = found
     return path_segment(text, "code")
-
-
-def _next_link(link: str) -> tuple[str, dict[str, str]]:
-    """Split a ``meta.next`` link; it must stay on the sharing endpoint of this server."""
-    parts = urlsplit(link)
-    if parts.scheme or parts.netloc or parts.path != SHARING_PATH:
-        raise GizwitsResponseError("GET /app/sharing: unexpected next link", body=link[:200])
-    return parts.path, dict(parse_qsl(parts.query))
 
 
 class SharingResource(Resource):
@@ -117,7 +114,7 @@ class SharingResource(Resource):
             path = SHARING_PATH
             query: dict[str, str | int] = {**params, "limit": request.limit, "skip": request.skip}
             if request.next_path is not None:
-                path, link_query = _next_link(request.next_path)
+                path, link_query = next_link_request(request.next_path, SHARING_PATH)
                 query = dict(link_query)
             data = await self._transport.request("GET", path, params=query)
             if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
