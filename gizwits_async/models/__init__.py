@@ -7,6 +7,7 @@ from gizwits_async.models._converter import (
     decode_list,
     make_converter,
 )
+from gizwits_async.models.data import AggregateEntry, AggregateQuery, AggregateResult
 from gizwits_async.models.datapoints import (
     Datapoint,
     DatapointEntity,
@@ -16,12 +17,29 @@ from gizwits_async.models.datapoints import (
     UintSpec,
 )
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.rules import (
+    Condition,
+    EventAttr,
+    Rule,
+    RuleAction,
+    RuleActionType,
+    RuleEvent,
+    RuleInput,
+    RuleParam,
+    rule_literal,
+)
+from gizwits_async.models.scenes import Scene, SceneRunStatus, SceneTask, SceneTaskType
+from gizwits_async.models.schedules import Schedule
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Gender, User, UserToken
 
 __all__ = [
     "CONVERTER",
+    "AggregateEntry",
+    "AggregateQuery",
+    "AggregateResult",
     "AppToken",
+    "Condition",
     "Datapoint",
     "DatapointEntity",
     "DatapointPosition",
@@ -31,9 +49,21 @@ __all__ = [
     "DeviceStatus",
     "DeviceType",
     "ErrorInfo",
+    "EventAttr",
     "Gender",
     "LenientEnum",
     "ProductDatapoints",
+    "Rule",
+    "RuleAction",
+    "RuleActionType",
+    "RuleEvent",
+    "RuleInput",
+    "RuleParam",
+    "Scene",
+    "SceneRunStatus",
+    "SceneTask",
+    "SceneTaskType",
+    "Schedule",
     "ServiceStatus",
     "UintSpec",
     "User",
@@ -41,4 +71,5 @@ __all__ = [
     "decode",
     "decode_list",
     "make_converter",
+    "rule_literal",
 ]
