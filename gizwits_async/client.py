@@ -25,9 +25,13 @@ from gizwits_async.errors import GizwitsClientClosedError
 from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 from gizwits_async.resources.bindings import BindingsResource
+from gizwits_async.resources.data import DataResource
 from gizwits_async.resources.devices import DevicesResource
 from gizwits_async.resources.groups import GroupsResource
 from gizwits_async.resources.messages import MessagesResource
+from gizwits_async.resources.rules import RulesResource
+from gizwits_async.resources.scenes import ScenesResource
+from gizwits_async.resources.schedulers import CommonSchedulersResource, SchedulersResource
 from gizwits_async.resources.sharing import SharingResource
 from gizwits_async.resources.system import SystemResource
 from gizwits_async.resources.users import UsersResource
@@ -168,6 +172,11 @@ class GizwitsClient:
         self.messages = MessagesResource(self)
         self.sharing = SharingResource(self)
         self.groups = GroupsResource(self)
+        self.rules = RulesResource(self)
+        self.scenes = ScenesResource(self)
+        self.schedulers = SchedulersResource(self)
+        self.common_schedulers = CommonSchedulersResource(self)
+        self.data = DataResource(self)
 
     def __repr__(self) -> str:
         user = self._username or self._phone_id or "-"

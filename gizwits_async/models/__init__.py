@@ -7,6 +7,7 @@ from gizwits_async.models._converter import (
     decode_list,
     make_converter,
 )
+from gizwits_async.models.data import AggregateEntry, AggregateQuery, AggregateResult
 from gizwits_async.models.datapoints import (
     Datapoint,
     DatapointEntity,
@@ -24,6 +25,19 @@ from gizwits_async.models.groups import (
     GroupDevice,
 )
 from gizwits_async.models.messages import Message, MessageStatus
+from gizwits_async.models.rules import (
+    Condition,
+    EventAttr,
+    Rule,
+    RuleAction,
+    RuleActionType,
+    RuleEvent,
+    RuleInput,
+    RuleParam,
+    rule_literal,
+)
+from gizwits_async.models.scenes import Scene, SceneRunStatus, SceneTask, SceneTaskType
+from gizwits_async.models.schedules import Schedule
 from gizwits_async.models.sharing import (
     Sharing,
     SharingDirection,
@@ -37,8 +51,12 @@ from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToke
 
 __all__ = [
     "CONVERTER",
+    "AggregateEntry",
+    "AggregateQuery",
+    "AggregateResult",
     "AppToken",
     "Captcha",
+    "Condition",
     "Datapoint",
     "DatapointEntity",
     "DatapointPosition",
@@ -48,6 +66,7 @@ __all__ = [
     "DeviceStatus",
     "DeviceType",
     "ErrorInfo",
+    "EventAttr",
     "Gender",
     "Group",
     "GroupChangeDetail",
@@ -58,6 +77,17 @@ __all__ = [
     "Message",
     "MessageStatus",
     "ProductDatapoints",
+    "Rule",
+    "RuleAction",
+    "RuleActionType",
+    "RuleEvent",
+    "RuleInput",
+    "RuleParam",
+    "Scene",
+    "SceneRunStatus",
+    "SceneTask",
+    "SceneTaskType",
+    "Schedule",
     "ServiceStatus",
     "Sharing",
     "SharingDirection",
@@ -71,4 +101,5 @@ __all__ = [
     "decode",
     "decode_list",
     "make_converter",
+    "rule_literal",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from attrs import Factory, define
 
 from gizwits_async.errors import ErrorCode
+from gizwits_async.simulator.automation import Automation
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
 from gizwits_async.simulator.verification import Verification
@@ -178,6 +179,8 @@ class DeviceEvent:
     before: dict[str, Any]
     after: dict[str, Any]
     time: float
+    # What a ``data`` event's report carried (values equal to the old ones included).
+    reported: dict[str, Any] | None = None
 
 
 DeviceListener = Callable[[DeviceEvent], None]
@@ -202,6 +205,8 @@ class SimState:
         self.sms_outbox: list[dict[str, Any]] = []
         self.mail_outbox: list[dict[str, Any]] = []
         self.verification = Verification(clock, self.sms_outbox, self.mail_outbox)
+        # Rules, scenes, schedules and report history; it listens to device events.
+        self.automation = Automation(self)
 
     # -- apps and users --------------------------------------------------------------------
 
@@ -499,7 +504,7 @@ class SimState:
                 "timestamp": round(now, 3),
             }
         )
-        self._emit(DeviceEvent("data", did, before, dict(device.attrs), now))
+        self._emit(DeviceEvent("data", did, before, dict(device.attrs), now, dict(attrs)))
 
     def set_online(self, did: str, online: bool) -> None:
         device = self.device(did)

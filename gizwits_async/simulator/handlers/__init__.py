@@ -2,12 +2,28 @@
 
 from gizwits_async.simulator.handlers import (
     bindings,
+    data,
     devices,
     groups,
     messages,
+    rules,
+    scenes,
+    schedulers,
     sharing,
     system,
     users,
 )
 
-MODULES = [system, users, devices, bindings, messages, sharing, groups]
+MODULES = [
+    system,
+    users,
+    devices,
+    bindings,
+    messages,
+    sharing,
+    groups,
+    rules,
+    scenes,
+    schedulers,
+    data,
+]
