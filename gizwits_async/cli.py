@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,11 +25,17 @@ import attrs
 from gizwits_async import FileTokenStore, GizwitsClient, GizwitsError, __version__
 from gizwits_async.auth import token_store_key
 from gizwits_async.client import REGION_URLS, Region
+from gizwits_async.models.rules import Condition, Rule, RuleAction, RuleInput
+from gizwits_async.models.scenes import SceneTask
+from gizwits_async.models.schedules import Schedule
+from gizwits_async.models.sharing import SharingDirection
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY, DEMO_PRODUCT_SECRET
 
-NEWCOMER_PASSWORD = "N3wcomer-pw"  # noqa: S105 - a demo account made during the tour
+DEMO_MIN_DEVICES = 12  # the tour uses ten for a group and a few more for the rule and schedule
+GUEST_USERNAME = "guest"
+GUEST_PASSWORD = "Gu3st-pass-123"  # noqa: S105 - a demo account made during the tour
 PROFILE_FILE = "profile.json"
 TOKEN_FILE = "tokens.json"  # noqa: S105 - a file name
 
@@ -73,27 +80,46 @@ class DemoTour:
         self.sim = sim
         self.client = client
         self.dids = dids
+        self.guest: GizwitsClient | None = None
+        self.group_id = ""
 
     def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
         count = len(self.dids)
         return [
             ("system status", self.system),
-            ("register a user", self.register),
+            ("register a second user", self.register),
             ("log in", self.login),
             ("list bindings", self.bindings),
             ("read a device", self.read),
             ("control a device", self.control),
             (f"control {count} devices at once", self.fan_out),
             (f"poll {count} devices at once", self.poll),
+            ("share a device with the second user", self.share),
+            ("messages of both users", self.messages),
+            ("group of 10 devices, one command", self.group),
+            ("scene: device, 10 s delay, group", self.scene),
+            ("schedule fired by the clock", self.schedule),
+            ("rule: A.switch on -> B.LED_R 100", self.rule),
+            ("aggregate a day of reports", self.aggregate),
             ("token refresh", self.token_refresh),
         ]
+
+    async def close(self) -> None:
+        if self.guest is not None:
+            await self.guest.close()
 
     async def system(self) -> str:
         return f"Open API version {(await self.client.system.status()).version}"
 
     async def register(self) -> str:
-        token = await self.client.users.create(username="newcomer", password=NEWCOMER_PASSWORD)
-        return f"new user uid {token.uid[:8]}…"
+        token = await self.client.users.create(username=GUEST_USERNAME, password=GUEST_PASSWORD)
+        self.guest = GizwitsClient(
+            self.sim.app_id,
+            base_url=self.sim.base_url,
+            username=GUEST_USERNAME,
+            password=GUEST_PASSWORD,
+        )
+        return f"{GUEST_USERNAME}, uid {token.uid[:8]}…"
 
     async def login(self) -> str:
         token = await self.client.login(DEMO_USERNAME, DEMO_PASSWORD)
@@ -115,14 +141,96 @@ class DemoTour:
         return f"switch={status.attrs['switch']} LED_R={status.attrs['LED_R']}"
 
     async def fan_out(self) -> str:
-        result = await self.client.devices.control_many(self.dids, attrs={"switch": True})
-        failed = ", ".join(type(e).__name__ for e in result.failed.values())
-        return f"{len(result.succeeded)} ok, {len(result.failed)} failed ({failed})"
+        # 5 ms of simulated cloud latency, so that requests overlap as they do over a network.
+        self.sim.latency, self.sim.max_in_flight = 0.005, 0
+        try:
+            result = await self.client.devices.control_many(self.dids, attrs={"switch": True})
+        finally:
+            self.sim.latency = 0.0
+        failed = ", ".join(sorted({type(e).__name__ for e in result.failed.values()}))
+        return (
+            f"{len(result.succeeded)} ok, {len(result.failed)} failed ({failed}); "
+            f"at most {self.sim.max_in_flight} requests in flight"
+        )
 
     async def poll(self) -> str:
         result = await self.client.devices.latest_many(self.dids)
         on = sum(1 for s in result.succeeded.values() if s.attrs.get("switch"))
         return f"{len(result.succeeded)} read, {on} switched on"
+
+    async def share(self) -> str:
+        guest = self._guest()
+        did = self.dids[1]
+        await self.client.sharing.create(did=did, username=GUEST_USERNAME)
+        pending = await guest.sharing.list(SharingDirection.RECEIVED, status=0).collect()
+        await guest.sharing.accept(pending[0].id)
+        shared = [d for d in await guest.bindings.list().collect() if d.did == did]
+        role = shared[0].role.value if shared and shared[0].role else "none"
+        return f"{len(pending)} invitation accepted; the guest sees {did[:8]}… as {role}"
+
+    async def messages(self) -> str:
+        mine = await self.client.messages.list().collect()
+        theirs = await self._guest().messages.list().collect()
+        latest = (theirs[0].content or "")[:40] if theirs else "-"
+        return f"owner {len(mine)}, guest {len(theirs)}; latest: {latest}…"
+
+    async def group(self) -> str:
+        self.group_id = await self.client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
+        members = self.dids[:10]
+        await self.client.groups.add_devices(self.group_id, members)
+        results = await self.client.groups.control(self.group_id, attrs={"LED_R": 50})
+        return f"{sum(results.values())} of {len(results)} devices took LED_R=50"
+
+    async def scene(self) -> str:
+        tasks = [
+            SceneTask.device(self.dids[2], attrs={"switch": False}),
+            SceneTask.delay(10),
+            SceneTask.group(self.group_id, attrs={"LED_R": 200}),
+        ]
+        scene_id = await self.client.scenes.create("evening", tasks)
+        await self.client.scenes.run(scene_id)
+        before = await self.client.scenes.run_status(scene_id)
+        self.sim.clock.advance(11)
+        after = await self.client.scenes.run_status(scene_id)
+        return f"status {before.name.lower()} -> {after.name.lower()} after 11 s"
+
+    async def schedule(self) -> str:
+        did = self.dids[3]
+        when = datetime.fromtimestamp(self.sim.clock.now() + 3600, UTC)
+        await self.client.schedulers.create(did, Schedule.once(when, attrs={"LED_R": 42}))
+        self.sim.clock.advance(3660)
+        status = await self.client.devices.latest(did)
+        return f"one-shot at {when:%H:%M} UTC ran: LED_R={status.attrs.get('LED_R')}"
+
+    async def rule(self) -> str:
+        trigger, target = self.dids[4], self.dids[5]
+        rule = Rule(
+            did=trigger,
+            product_key=DEMO_PRODUCT_KEY,
+            name="light B when A switches on",
+            input=[RuleInput(did=trigger, product_key=DEMO_PRODUCT_KEY, prefix="a")],
+            condition=[[Condition.compare("a.switch", "==", 1)]],
+            output=[[RuleAction.control(target, attrs={"LED_R": 100})]],
+        )
+        await self.client.rules.create(rule)
+        await self.client.devices.control(trigger, attrs={"switch": False})
+        await self.client.devices.control(trigger, attrs={"switch": True})
+        status = await self.client.devices.latest(target)
+        return f"B.LED_R={status.attrs.get('LED_R')}"
+
+    async def aggregate(self) -> str:
+        did = self.dids[6]
+        # Report at half past each hour of a whole day, so each hourly bucket holds one value.
+        self.sim.clock.advance(3600 - self.sim.clock.now() % 3600 + 1800)
+        start = self.sim.clock.now() - 1800
+        for hour in range(24):
+            self.sim.state.report(did, {"LED_R": hour})
+            self.sim.clock.advance(3600)
+        result = await self.client.data.aggregate(
+            did, attrs=["LED_R"], start=start, end=start + 86400 - 1, aggregator="sum"
+        )
+        values = [v for v in result.series("LED_R") if v is not None]
+        return f"{len(values)} hourly sums, total {sum(values):g}"
 
     async def token_refresh(self) -> str:
         before = self.client.token
@@ -132,9 +240,14 @@ class DemoTour:
             return "token expired on the server; re-logged in and replayed"
         return "token kept"
 
+    def _guest(self) -> GizwitsClient:
+        if self.guest is None:
+            raise CliError("the second user was not registered")
+        return self.guest
 
-async def demo(out: TextIO, *, devices: int = 20) -> int:
-    """A short tour of the SDK against an embedded simulator."""
+
+async def demo(out: TextIO, *, devices: int = 200) -> int:
+    """A tour of the SDK against an embedded simulator, one step per area."""
     print(f"gizwits-async {__version__} demo: an embedded simulator, no account needed\n", file=out)
     async with GizwitsSimulator() as sim:
         dids = prepare_demo_simulator(sim, devices)
@@ -143,8 +256,12 @@ async def demo(out: TextIO, *, devices: int = 20) -> int:
         async with GizwitsClient(
             sim.app_id, base_url=sim.base_url, username=DEMO_USERNAME, password=DEMO_PASSWORD
         ) as client:
-            for title, action in DemoTour(sim, client, dids).steps():
-                await report.step(title, action)
+            tour = DemoTour(sim, client, dids)
+            try:
+                for title, action in tour.steps():
+                    await report.step(title, action)
+            finally:
+                await tour.close()
         total = sum(row[2] for row in report.rows)
         print(
             f"\n{len(report.rows)} steps in {total * 1000:.0f} ms; "
@@ -357,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8765, help="TCP port (0: any free one)")
     serve_cmd.add_argument("--devices", type=int, default=10, help="virtual devices to create")
     demo_cmd = commands.add_parser("demo", help="a tour of the SDK against the simulator")
-    demo_cmd.add_argument("--devices", type=int, default=20, help="virtual devices in the tour")
+    demo_cmd.add_argument("--devices", type=int, default=200, help="virtual devices in the tour")
 
     account = argparse.ArgumentParser(add_help=False)
     account.add_argument("--base-url", help="API root (e.g. a simulator's URL)")
@@ -407,6 +524,8 @@ def _runner(
             parser.error("--port must be between 0 and 65535")
         return serve(args.port, args.devices, out)
     if args.command == "demo":
+        if args.devices < DEMO_MIN_DEVICES:
+            parser.error(f"--devices must be at least {DEMO_MIN_DEVICES} for the tour")
         _check_count(args.devices, "--devices", parser)
         return demo(out, devices=args.devices)
     if args.command == "watch" and (

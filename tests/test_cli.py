@@ -13,13 +13,26 @@ from gizwits_async import GizwitsError, cli
 
 def test_demo_runs_the_tour_and_reports_every_step() -> None:
     out = io.StringIO()
-    assert cli.main(["demo", "--devices", "5"], out=out) == 0
+    assert cli.main(["demo", "--devices", "12"], out=out) == 0
     text = out.getvalue()
-    for step in ("system status", "log in", "control 5 devices at once", "token refresh"):
-        assert step in text
-    assert "4 ok, 1 failed (GizwitsDeviceOfflineError)" in text
-    assert "re-logged in and replayed" in text
-    assert "2 log-ins" in text
+    expected = {
+        "list bindings": "12 devices bound",
+        "control 12 devices at once": "11 ok, 1 failed (GizwitsDeviceOfflineError)",
+        "share a device with the second user": "1 invitation accepted",
+        "messages of both users": "owner 2, guest 2",
+        "group of 10 devices, one command": "10 of 10 devices took LED_R=50",
+        "scene: device, 10 s delay, group": "status running -> done after 11 s",
+        "schedule fired by the clock": "LED_R=42",
+        "rule: A.switch on -> B.LED_R 100": "B.LED_R=100",
+        "aggregate a day of reports": "24 hourly sums, total 276",
+        "token refresh": "re-logged in and replayed",
+    }
+    lines = {
+        line.split("  ")[1].strip(): line for line in text.splitlines() if line.startswith("  ")
+    }
+    for step, result in expected.items():
+        assert result in lines[step]
+    assert "16 steps" in text
 
 
 async def test_serve_answers_on_its_port_until_stopped() -> None:
@@ -44,7 +57,13 @@ async def test_serve_answers_on_its_port_until_stopped() -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["demo", "--devices", "0"], ["serve", "--port", "70000"], ["serve", "--devices", "-1"], []],
+    [
+        ["demo", "--devices", "0"],
+        ["demo", "--devices", "11"],
+        ["serve", "--port", "70000"],
+        ["serve", "--devices", "-1"],
+        [],
+    ],
 )
 def test_bad_arguments_exit_with_a_usage_error(
     argv: list[str], capsys: pytest.CaptureFixture[str]
