@@ -200,19 +200,16 @@ class Transport:
         deadline = loop.time() + (
             self.total_timeout if timeout is None else max(self.total_timeout, timeout)
         )
-        budget = _RetryBudget(
-            self, self.max_retries if max_retries is None else max_retries, deadline
-        )
+        budget: _RetryBudget | None = None  # made on the first retryable failure only
         replayed_for_token = False
         attempt = 0
         url = self.base_url + path
         path = log_path or path
         while True:
             attempt += 1
-            request_headers = dict(self._base_headers)
-            if headers:
-                request_headers.update(headers)
-            sent_token = await self._attach_credentials(auth, request_headers)
+            request_headers, sent_token = self._prepare_headers(auth, headers)
+            if sent_token is None and auth is not Auth.NONE:
+                sent_token = await self._attach_credentials(auth, request_headers)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
@@ -229,17 +226,14 @@ class Transport:
                     attempt=attempt,
                 )
             except GizwitsAPIError as err:
-                if err.error_code in TOKEN_ERROR_CODES and auth is not Auth.NONE:
-                    if replayed_for_token:
-                        raise GizwitsAuthError(
-                            err.status, err.error_code, err.error_message, err.detail
-                        ) from err
-                    replayed_for_token = True
-                    self._invalidate(auth, sent_token)
-                    _LOGGER.debug("%s %s: token refused, renewing and replaying once", method, path)
-                    continue
-                raise
+                if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
+                    raise
+                replayed_for_token = True
+                _LOGGER.debug("%s %s: token refused, renewing and replaying once", method, path)
             except _Retryable as retry:
+                if budget is None:
+                    retries = self.max_retries if max_retries is None else max_retries
+                    budget = _RetryBudget(self, retries, deadline)
                 delay = budget.next_delay(retry, loop.time())
                 if delay is None:
                     raise retry.error from retry.__cause__
@@ -252,6 +246,21 @@ class Transport:
                     delay,
                 )
                 await sleep(delay)
+
+    def _prepare_headers(
+        self, auth: Auth, extra: Mapping[str, str] | None
+    ) -> tuple[dict[str, str], str | None]:
+        """Headers for one attempt, with the cached user token when it is fresh (the usual
+        case costs no await); the token is None when one still has to be obtained."""
+        headers = dict(self._base_headers)
+        if extra:
+            headers.update(extra)
+        if auth is Auth.USER and self.user_auth is not None:
+            cached = self.user_auth.fresh_token()
+            if cached is not None:
+                headers[USER_TOKEN_HEADER] = cached.token
+                return headers, cached.token
+        return headers, None
 
     async def _attach_credentials(self, auth: Auth, headers: dict[str, str]) -> str | None:
         if auth is Auth.USER:
@@ -267,6 +276,23 @@ class Transport:
             headers[APP_TOKEN_HEADER] = app_token.token
             return app_token.token
         return None
+
+    def _replay_after_token_error(
+        self, err: GizwitsAPIError, auth: Auth, sent_token: str | None, replayed: bool
+    ) -> bool:
+        """On 9004/9006: drop the token that request sent and say to replay it, once.
+
+        The server refused the request, so replaying it is safe; a second refusal means the
+        renewed token is refused too, which is an authentication failure, not a loop.
+        """
+        if err.error_code not in TOKEN_ERROR_CODES or auth is Auth.NONE:
+            return False
+        if replayed:
+            raise GizwitsAuthError(
+                err.status, err.error_code, err.error_message, err.detail
+            ) from err
+        self._invalidate(auth, sent_token)
+        return True
 
     def _invalidate(self, auth: Auth, token: str | None) -> None:
         if token is None:
@@ -346,7 +372,7 @@ class Transport:
     ) -> Any:
         data: Any = None
         decoded = True
-        if body.strip():
+        if body and not body.isspace():
             try:
                 data = json.loads(body)
             except ValueError:

@@ -219,6 +219,13 @@ class TokenManager:
             return DEFAULT_MAX_MARGIN
         return min(DEFAULT_MAX_MARGIN, lifetime / 2)
 
+    def fresh_token(self) -> UserToken | None:
+        """The cached token if it is fit to send now, without waiting for anything."""
+        token = self._token
+        if token is not None and self._clock() < self._refresh_at:
+            return token
+        return None
+
     async def ensure_token(self) -> UserToken:
         """A token fit to send now, logging in if needed (at most one login at a time)."""
         token = self._token
