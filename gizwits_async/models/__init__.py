@@ -7,6 +7,7 @@ from gizwits_async.models._converter import (
     decode_list,
     make_converter,
 )
+from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.datapoints import (
     Datapoint,
     DatapointEntity,
@@ -16,12 +17,14 @@ from gizwits_async.models.datapoints import (
     UintSpec,
 )
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.raw_data import RawDataEntry, RawDataSource, RawDataType
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Gender, User, UserToken
 
 __all__ = [
     "CONVERTER",
     "AppToken",
+    "BindingInfo",
     "Datapoint",
     "DatapointEntity",
     "DatapointPosition",
@@ -32,10 +35,15 @@ __all__ = [
     "DeviceType",
     "ErrorInfo",
     "Gender",
+    "GuestUser",
     "LenientEnum",
     "ProductDatapoints",
+    "RawDataEntry",
+    "RawDataSource",
+    "RawDataType",
     "ServiceStatus",
     "UintSpec",
+    "UnbindResult",
     "User",
     "UserToken",
     "decode",
