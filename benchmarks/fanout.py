@@ -10,7 +10,7 @@ same requests) as the floor this machine allows.
 
 The simulator runs in a child process by default, as a real cloud would not share the
 client's CPU: in one process the server's work for each request (about 0.1 ms) lands on
-the client's event loop between the latency waits, and that alone costs the same 1.6x over
+the client's event loop between the latency waits, and that alone costs about the same 1.6x over
 the ideal bound whether the client is this SDK or raw aiohttp. ``--in-process`` measures
 that setup.
 Run: ``python -m benchmarks.fanout [--devices N] [--concurrency C] [--sample K] [--in-process]``.
