@@ -7,6 +7,7 @@ from gizwits_async.models._converter import (
     decode_list,
     make_converter,
 )
+from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.data import AggregateEntry, AggregateQuery, AggregateResult
 from gizwits_async.models.datapoints import (
     Datapoint,
@@ -25,6 +26,7 @@ from gizwits_async.models.groups import (
     GroupDevice,
 )
 from gizwits_async.models.messages import Message, MessageStatus
+from gizwits_async.models.raw_data import RawDataEntry, RawDataSource, RawDataType
 from gizwits_async.models.rules import (
     Condition,
     EventAttr,
@@ -55,6 +57,7 @@ __all__ = [
     "AggregateQuery",
     "AggregateResult",
     "AppToken",
+    "BindingInfo",
     "Captcha",
     "Condition",
     "Datapoint",
@@ -73,10 +76,14 @@ __all__ = [
     "GroupChangeResult",
     "GroupControlResult",
     "GroupDevice",
+    "GuestUser",
     "LenientEnum",
     "Message",
     "MessageStatus",
     "ProductDatapoints",
+    "RawDataEntry",
+    "RawDataSource",
+    "RawDataType",
     "Rule",
     "RuleAction",
     "RuleActionType",
@@ -96,6 +103,7 @@ __all__ = [
     "SharingStatus",
     "SharingType",
     "UintSpec",
+    "UnbindResult",
     "User",
     "UserToken",
     "decode",

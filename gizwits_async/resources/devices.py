@@ -1,17 +1,39 @@
-"""``client.devices``: device status, detail and remote control, one at a time or in bulk."""
+"""``client.devices``: device status, detail, datapoint definitions, raw logs and remote control,
+one at a time or in bulk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from gizwits_async._transport import Auth
 from gizwits_async.bulk import BulkResult, run_bulk
 from gizwits_async.models._converter import decode
+from gizwits_async.models.datapoints import ProductDatapoints
 from gizwits_async.models.devices import Device, DeviceStatus
-from gizwits_async.resources._base import Resource, command_body, did_list, path_segment
+from gizwits_async.models.raw_data import RawDataEntry
+from gizwits_async.pagination import AsyncPaginator
+from gizwits_async.resources._base import (
+    Resource,
+    command_body,
+    did_list,
+    path_segment,
+    require_text,
+    to_epoch_seconds,
+)
+from gizwits_async.resources._raw_data import MAX_LIMIT, RAW_DATA_TYPES, SORT_ORDERS, RawDataWalk
+
+if TYPE_CHECKING:
+    from gizwits_async.client import GizwitsClient
 
 
 class DevicesResource(Resource):
+    def __init__(self, client: GizwitsClient) -> None:
+        super().__init__(client)
+        # Product definitions change only when the product is re-published: keep one per key.
+        self._datapoints: dict[str, ProductDatapoints] = {}
+
     async def latest(self, did: str) -> DeviceStatus:
         """``GET /app/devdata/{did}/latest``: the device's last report within 24 hours."""
         path = f"/app/devdata/{path_segment(did, 'did')}/latest"
@@ -23,6 +45,61 @@ class DevicesResource(Resource):
         data = await self._transport.request("GET", f"/app/devices/{path_segment(did, 'did')}")
         return decode(data, Device)
 
+    async def datapoints(self, product_key: str, *, refresh: bool = False) -> ProductDatapoints:
+        """``GET /app/datapoint?product_key=``: the product's datapoint definition.
+
+        Needs only the AppID (linked to the product). Cached per product key for the client's
+        lifetime; ``refresh=True`` asks again.
+        """
+        key = require_text(product_key, "product_key")
+        cached = self._datapoints.get(key)
+        if cached is not None and not refresh:
+            return cached
+        data = await self._transport.request(
+            "GET", "/app/datapoint", params={"product_key": key}, auth=Auth.NONE
+        )
+        definition = decode(data, ProductDatapoints)
+        self._datapoints[key] = definition
+        return definition
+
+    def raw_data(
+        self,
+        did: str,
+        *,
+        type: str = "cmd",
+        start: datetime | float,
+        end: datetime | float,
+        sort: str = "desc",
+        limit: int | None = None,
+        page_size: int = MAX_LIMIT,
+    ) -> AsyncPaginator[RawDataEntry]:
+        """``GET /app/devices/{did}/raw_data``: the communication log (``type="cmd"``) or the
+        online/offline history (``type="online"``) between ``start`` and ``end``.
+
+        Any range is read in as many windows under 48 hours, and as many pages within the
+        5000-row cap, as it needs; entries come in ``sort`` order (``"asc"`` or ``"desc"``),
+        each once, one page held at a time. The cloud keeps about 7 days of log.
+        """
+        path = f"/app/devices/{path_segment(did, 'did')}/raw_data"
+        if type not in RAW_DATA_TYPES:
+            raise ValueError(f"type must be one of {RAW_DATA_TYPES}, got {type!r}")
+        if sort not in SORT_ORDERS:
+            raise ValueError(f"sort must be one of {SORT_ORDERS}, got {sort!r}")
+        start_s = to_epoch_seconds(start, "start")
+        end_s = to_epoch_seconds(end, "end")
+        if end_s <= start_s:
+            raise ValueError("end must be after start")
+        walk = RawDataWalk(
+            transport=self._transport,
+            path=path,
+            type=type,
+            sort=sort,
+            start=start_s,
+            end=end_s,
+            page_size=page_size,
+        )
+        return AsyncPaginator(walk.fetch, limit=limit, page_size=page_size, max_page_size=MAX_LIMIT)
+
     async def control(
         self,
         did: str,
@@ -30,14 +107,17 @@ class DevicesResource(Resource):
         attrs: Mapping[str, Any] | None = None,
         raw: bytes | list[int] | None = None,
         idempotent: bool = False,
+        datapoints: ProductDatapoints | None = None,
     ) -> None:
         """``POST /app/control/{did}``: send datapoint values (``attrs``) or a raw command.
 
-        A control is never resent once it may have reached the server, unless you pass
-        ``idempotent=True`` because your attrs set absolute values (no toggles, no raw).
+        With ``datapoints`` (from ``datapoints(product_key)``) the attrs are checked against
+        the definition first and sent as it requires (binary values padded). A control is never
+        resent once it may have reached the server, unless you pass ``idempotent=True``
+        because your attrs set absolute values (no toggles, no raw).
         """
         path = f"/app/control/{path_segment(did, 'did')}"
-        body = command_body(attrs, raw)
+        body = _checked_command(attrs, raw, datapoints)
         await self._transport.request("POST", path, json_body=body, idempotent=idempotent)
 
     async def control_many(
@@ -47,13 +127,15 @@ class DevicesResource(Resource):
         attrs: Mapping[str, Any] | None = None,
         raw: bytes | list[int] | None = None,
         concurrency: int | None = None,
+        datapoints: ProductDatapoints | None = None,
     ) -> BulkResult[None]:
         """Control many devices with the same command; one result per did."""
         dids = did_list(dids)
-        body = command_body(attrs, raw)
+        body = _checked_command(attrs, raw, datapoints)
 
         async def one(did: str) -> None:
-            await self._transport.request("POST", f"/app/control/{did}", json_body=body)
+            path = f"/app/control/{path_segment(did, 'did')}"
+            await self._transport.request("POST", path, json_body=body)
 
         return await run_bulk(dids, one, concurrency=concurrency or self._client.max_concurrency)
 
@@ -65,3 +147,16 @@ class DevicesResource(Resource):
         return await run_bulk(
             dids, self.latest, concurrency=concurrency or self._client.max_concurrency
         )
+
+
+def _checked_command(
+    attrs: Mapping[str, Any] | None, raw: Any, datapoints: ProductDatapoints | None
+) -> dict[str, Any]:
+    body = command_body(attrs, raw)
+    if datapoints is None:
+        return body
+    if not isinstance(datapoints, ProductDatapoints):
+        raise TypeError("datapoints must be a ProductDatapoints (from devices.datapoints())")
+    if "attrs" in body:
+        return {"attrs": datapoints.validate(body["attrs"])}
+    return body

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+import json
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from gizwits_async.simulator.state import Product, SimState
 
 DEMO_PRODUCT_KEY: Final = "d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0"
 DEMO_PRODUCT_SECRET: Final = "5ec7e75ec7e75ec7e75ec7e75ec7e75e"  # noqa: S105 - public demo value
@@ -135,3 +140,23 @@ DEMO_INITIAL_ATTRS: Final[dict[str, Any]] = {
     "sensor_fault": False,
     "pattern": "00000000",
 }
+
+
+def real_datapoints() -> dict[str, dict[str, Any]]:
+    """The product definitions recorded from the real cloud (``preset_datapoints/``, shipped
+    with the package), by product key. Each call returns fresh copies."""
+    folder = resources.files("gizwits_async.simulator").joinpath("preset_datapoints")
+    definitions: dict[str, dict[str, Any]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".json"):
+            definition = json.loads(entry.read_text(encoding="utf-8"))
+            definitions[definition["product_key"]] = definition
+    return definitions
+
+
+def add_real_products(state: SimState) -> list[Product]:
+    """Add every recorded product (with its datapoints and a fresh product secret)."""
+    return [
+        state.add_product(product_key, datapoints=definition)
+        for product_key, definition in real_datapoints().items()
+    ]

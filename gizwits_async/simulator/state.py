@@ -11,14 +11,16 @@ import hashlib
 import json
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from attrs import Factory, define
 
 from gizwits_async.errors import ErrorCode
+from gizwits_async.simulator import raw_log
 from gizwits_async.simulator.automation import Automation
 from gizwits_async.simulator.clock import SimClock
+from gizwits_async.simulator.datapoints import check_attrs
 from gizwits_async.simulator.errors import SimError
 from gizwits_async.simulator.verification import Verification
 
@@ -207,6 +209,7 @@ class SimState:
         self.verification = Verification(clock, self.sms_outbox, self.mail_outbox)
         # Rules, scenes, schedules and report history; it listens to device events.
         self.automation = Automation(self)
+        self.bind_codes: dict[str, str] = {}
 
     # -- apps and users --------------------------------------------------------------------
 
@@ -376,32 +379,96 @@ class SimState:
             (b for b in self.bindings.values() if b.did == did), key=lambda b: b.created_at
         )
 
-    def bind(self, uid: str, did: str, *, role: str | None = None, remark: str = "") -> Binding:
-        """Bind a user to a device; without ``role`` the doc's rules pick one: the first
-        binder is ``special`` (``owner`` once sharing is enabled), later ones ``normal``."""
+    def bind(
+        self,
+        uid: str,
+        did: str,
+        *,
+        role: str | None = None,
+        remark: str = "",
+        set_owner: bool = False,
+    ) -> Binding:
+        """Bind a user to a device; without ``role`` the doc's rules (角色场景说明) pick one.
+
+        The first binder is ``special`` and later ones ``normal``. Once the device has been
+        shared (``enable_sharing``) it has one ``owner``: the first binder after that becomes
+        owner, and while an owner exists nobody else binds but through a share (9092).
+        ``set_owner`` makes the binder the owner at once, turning the others into guests.
+        """
         device = self.device(did)
         existing = self.bindings.get((uid, did))
         if existing is not None:
             return existing
         if role is None:
-            first_role = "owner" if device.sharing_enabled else "special"
-            role = "normal" if self.bindings_to(did) else first_role
+            others = self.bindings_to(did)
+            if any(b.role == "owner" for b in others):
+                raise SimError(ErrorCode.ONLY_OWNER_CAN_BIND)
+            if set_owner:
+                device.sharing_enabled = True
+                for other in others:
+                    other.role = "guest"
+                role = "owner"
+            elif device.sharing_enabled:
+                role = "owner" if not others else "normal"
+            else:
+                role = "normal" if others else "special"
         binding = Binding(uid=uid, did=did, role=role, created_at=self.clock.now(), remark=remark)
         self.bindings[(uid, did)] = binding
         return binding
 
+    def enable_sharing(self, did: str) -> None:
+        """The device is shared for the first time: from now on it has an owner. The doc: the
+        ``special`` user becomes ``owner`` and ``normal`` users become ``guest``, whether or
+        not the share is accepted."""
+        device = self.device(did)
+        device.sharing_enabled = True
+        for binding in self.bindings_to(did):
+            if binding.role == "special":
+                binding.role = "owner"
+            elif binding.role == "normal":
+                binding.role = "guest"
+
     def unbind(self, uid: str, did: str) -> bool:
-        binding = self.bindings.pop((uid, did), None)
+        """Unbind; a ``special`` user's place goes to the first ``normal`` one, and an owner
+        takes every guest's binding away too."""
+        binding = self._drop_binding(uid, did)
         if binding is None:
             return False
-        for group in self.groups.values():
-            if group.uid == uid and did in group.dids:
-                group.dids.remove(did)
         if binding.role == "special":
             rest = [b for b in self.bindings_to(did) if b.role == "normal"]
             if rest:
                 rest[0].role = "special"
+        elif binding.role == "owner":
+            for guest in [b for b in self.bindings_to(did) if b.role == "guest"]:
+                self._drop_binding(guest.uid, did)
         return True
+
+    def _drop_binding(self, uid: str, did: str) -> Binding | None:
+        binding = self.bindings.pop((uid, did), None)
+        if binding is not None:
+            for group in self.groups.values():
+                if group.uid == uid and did in group.dids:
+                    group.dids.remove(did)
+        return binding
+
+    def bind_qr_content(self, did: str) -> str:
+        """The content of a bind QR code for the device, as ``bind_latest`` takes it."""
+        self.device(did)
+        code = new_id()
+        self.bind_codes[code] = did
+        return f"type=bind&code={code}"
+
+    def did_for_qr_content(self, content: str) -> str:
+        prefix = "type=bind&code="
+        did = self.bind_codes.get(content[len(prefix) :]) if content.startswith(prefix) else None
+        if did is None or did not in self.devices:
+            raise SimError(ErrorCode.BAD_QRCODE_CONTENT)
+        return did
+
+    def add_raw_log(self, did: str, entries: Iterable[Mapping[str, Any]]) -> int:
+        """Bulk-load past raw log entries (``type``, ``timestamp``, optional ``payload_bin``,
+        ``ip``, ``uid``...) into a device's log; returns how many were added."""
+        return raw_log.add_entries(self.device(did).raw_log, entries, now=self.clock.now())
 
     # -- messages --------------------------------------------------------------------------
 
@@ -419,10 +486,7 @@ class SimState:
         specs = self.products[device.product_key].attr_specs()
         if not specs:
             return
-        for name in attrs:
-            spec = specs.get(name)
-            if spec is None or spec.get("type") != "status_writable":
-                raise SimError(ErrorCode.ATTR_INVALID, f"{name} is not a writable datapoint")
+        check_attrs(specs, attrs)
 
     def control_device(
         self,

@@ -1,11 +1,13 @@
-"""Device monitoring and control: latest status, detail, control."""
+"""Device monitoring and control: latest status, detail, datapoint definitions, raw logs,
+control."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from gizwits_async.errors import ErrorCode
-from gizwits_async.simulator._web import APP_ID, current_user, read_json, reply, state
+from gizwits_async.simulator import raw_log
+from gizwits_async.simulator._web import APP_ID, current_user, query_int, read_json, reply, state
 from gizwits_async.simulator.errors import SimError
 
 routes = web.RouteTableDef()
@@ -59,3 +61,57 @@ async def control(request: web.Request) -> web.Response:
     sim.require_binding(user.uid, did)
     sim.control_device(did, attrs=attrs, raw=raw, uid=user.uid, appid=request.headers.get(APP_ID))
     return reply(request, {})
+
+
+@routes.get("/app/datapoint")
+async def datapoint(request: web.Request) -> web.Response:
+    sim = state(request)
+    product = sim.products.get(request.query.get("product_key", ""))
+    if product is None:
+        raise SimError(ErrorCode.PRODUCT_KEY_INVALID)
+    if not product.datapoints:
+        raise SimError(ErrorCode.DATAPOINT_DATA_NOT_FOUND)
+    return reply(request, product.datapoints)
+
+
+RAW_DATA_MAX_WINDOW = 48 * 3600  # end_time - start_time must be under this
+RAW_DATA_MAX_ROWS = 5000  # skip + limit
+RAW_DATA_MAX_LIMIT = 1000
+
+
+@routes.get("/app/devices/{did}/raw_data")
+async def raw_data(request: web.Request) -> web.Response:
+    sim = state(request)
+    user = current_user(request)
+    did = request.match_info["did"]
+    sim.require_binding(user.uid, did)
+    kind = request.query.get("type")
+    if kind not in raw_log.TYPES_BY_QUERY:
+        raise SimError(ErrorCode.FORM_INVALID, "type must be cmd or online")
+    sort = request.query.get("sort") or "desc"
+    if sort not in ("asc", "desc"):
+        raise SimError(ErrorCode.FORM_INVALID, "sort must be asc or desc")
+    if "start_time" not in request.query or "end_time" not in request.query:
+        raise SimError(ErrorCode.FORM_INVALID, "start_time and end_time are required")
+    start = query_int(request, "start_time", 0)
+    end = query_int(request, "end_time", 0)
+    if end <= start or end - start >= RAW_DATA_MAX_WINDOW:
+        raise SimError(ErrorCode.FORM_INVALID, "end_time must be after start_time, within 48h")
+    limit = query_int(request, "limit", 20, low=1, high=RAW_DATA_MAX_LIMIT)
+    skip = query_int(request, "skip", 0)
+    if skip + limit > RAW_DATA_MAX_ROWS:
+        raise SimError(ErrorCode.FORM_INVALID, "skip + limit must be at most 5000")
+    rows = raw_log.window(sim.device(did).raw_log, kind, start, end)
+    if sort == "desc":
+        rows.reverse()
+    meta = {
+        "sort": sort,
+        "limit": limit,
+        "end_time": end,
+        "did": did,
+        "skip": skip,
+        "start_time": start,
+        "total": len(rows),
+        "type": kind,
+    }
+    return reply(request, {"meta": meta, "objects": rows[skip : skip + limit]})

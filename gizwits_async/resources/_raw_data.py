@@ -1,0 +1,200 @@
+"""Walking a device's raw log over any time range within the endpoint's caps.
+
+``GET /app/devices/{did}/raw_data`` answers one window of under 48 hours at a time, and within
+it at most 5000 rows (``skip + limit <= 5000``, ``limit <= 1000``). The walk cuts the range into
+consecutive windows on whole seconds, pages through each, and narrows a window whose first page
+reports more than 5000 rows before reading it. Every page carries the exact next request as its
+``next_path``, so a walk keeps no state between pages beyond the one page being yielded, and
+two walks of one paginator do not interfere.
+
+Boundaries: a window ``[s, e]`` keeps the entries with ``s <= t < e``; the entry stamped
+exactly ``e`` is read again by the next window and kept there. Only the window that ends the
+range keeps ``t <= end``. So no entry is yielded twice whether the server's ``end_time`` is
+inclusive or not; the walk relies on ``start_time`` being inclusive, as its name says.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import attrs
+
+from gizwits_async._transport import Transport
+from gizwits_async.errors import GizwitsResponseError
+from gizwits_async.models._converter import decode, excerpt
+from gizwits_async.models.raw_data import RawDataEntry
+from gizwits_async.pagination import Page, PageRequest
+
+MAX_WINDOW: Final = 48 * 3600 - 1  # end_time - start_time must be under 48 hours
+MAX_ROWS: Final = 5000  # skip + limit <= 5000
+MAX_LIMIT: Final = 1000
+# A window over the cap is narrowed to hold about this many rows (if rows were spread evenly),
+# and to at most half its span, so an uneven window still converges quickly.
+NARROW_TO_ROWS: Final = 4000
+# A window this sparse lets the next one grow again (after narrowing for a dense stretch).
+GROW_BELOW_ROWS: Final = MAX_ROWS // 4
+RAW_DATA_TYPES: Final = ("cmd", "online")
+SORT_ORDERS: Final = ("asc", "desc")
+
+
+@attrs.frozen
+class Window:
+    """One request: a window on whole seconds and a slice of its rows."""
+
+    start_time: int
+    end_time: int
+    skip: int
+    limit: int
+
+    @property
+    def span(self) -> int:
+        return self.end_time - self.start_time
+
+
+@attrs.frozen
+class RawDataWalk:
+    """The range, order and page size of one ``raw_data`` call; ``fetch`` serves its pages."""
+
+    transport: Transport
+    path: str
+    type: str
+    sort: str
+    start: float
+    end: float
+    page_size: int
+
+    @property
+    def ascending(self) -> bool:
+        return self.sort == "asc"
+
+    @property
+    def first_second(self) -> int:
+        return math.floor(self.start)
+
+    @property
+    def last_second(self) -> int:
+        return math.ceil(self.end)
+
+    async def fetch(self, request: PageRequest) -> Page[RawDataEntry]:
+        """The next non-empty page (windows holding nothing in range are passed over)."""
+        if request.next_path is None:
+            anchor = self.first_second if self.ascending else self.last_second
+            window = self.window_from(anchor, MAX_WINDOW, limit=request.limit)
+        else:
+            window = self.parse(request.next_path)
+        while True:
+            objects, total = await self.read(window)
+            if total > MAX_ROWS:
+                window = self.narrowed(window, total)
+                continue
+            items = self.keep(window, objects)
+            following = self.following(window, len(objects), total)
+            if items or following is None:
+                next_path = None if following is None else self.unparse(following)
+                return Page(items=items, next_path=next_path)
+            window = following
+
+    # -- windows -------------------------------------------------------------------------
+
+    def window_from(self, anchor: int, span: int, *, limit: int) -> Window:
+        """The window that starts (ascending) or ends (descending) at ``anchor``."""
+        if self.ascending:
+            return Window(anchor, min(anchor + span, self.last_second), 0, limit)
+        return Window(max(anchor - span, self.first_second), anchor, 0, limit)
+
+    def narrowed(self, window: Window, total: int) -> Window:
+        if window.skip:
+            # Rows were added to a window already partly read: narrowing now would repeat or
+            # skip rows, so say so rather than yield a log with a hole in it.
+            raise GizwitsResponseError(
+                f"raw_data window {window.start_time}-{window.end_time} grew past "
+                f"{MAX_ROWS} rows while it was being read"
+            )
+        if window.span <= 1:
+            raise GizwitsResponseError(
+                f"more than {MAX_ROWS} raw_data entries within one second "
+                f"({window.start_time}); the API cannot page past them"
+            )
+        span = max(1, math.floor(window.span * min(0.5, NARROW_TO_ROWS / total)))
+        anchor = window.start_time if self.ascending else window.end_time
+        return self.window_from(anchor, span, limit=window.limit)
+
+    def following(self, window: Window, count: int, total: int) -> Window | None:
+        """The request after ``window`` read ``count`` rows of ``total``; None at the end."""
+        read = window.skip + count
+        if count and read < min(total, MAX_ROWS):
+            return attrs.evolve(window, skip=read, limit=min(self.page_size, MAX_ROWS - read))
+        if self.ascending:
+            if window.end_time >= self.last_second:
+                return None
+            anchor = window.end_time
+        else:
+            if window.start_time <= self.first_second:
+                return None
+            anchor = window.start_time
+        span = window.span
+        if total <= GROW_BELOW_ROWS:
+            span = min(MAX_WINDOW, span * 2)
+        return self.window_from(anchor, span, limit=self.page_size)
+
+    # -- requests ------------------------------------------------------------------------
+
+    def params(self, window: Window) -> dict[str, str | int]:
+        return {
+            "type": self.type,
+            "start_time": window.start_time,
+            "end_time": window.end_time,
+            "skip": window.skip,
+            "limit": window.limit,
+            "sort": self.sort,
+        }
+
+    def unparse(self, window: Window) -> str:
+        return f"{self.path}?{urlencode(self.params(window))}"
+
+    def parse(self, next_path: str) -> Window:
+        # Only ever a link this walk made itself (see ``unparse``).
+        fields = dict(parse_qsl(urlsplit(next_path).query))
+        return Window(
+            int(fields["start_time"]),
+            int(fields["end_time"]),
+            int(fields["skip"]),
+            int(fields["limit"]),
+        )
+
+    async def read(self, window: Window) -> tuple[list[Any], int]:
+        data = await self.transport.request("GET", self.path, params=self.params(window))
+        objects = data.get("objects") if isinstance(data, dict) else None
+        meta = data.get("meta") if isinstance(data, dict) else None
+        total = meta.get("total") if isinstance(meta, dict) else None
+        if not isinstance(objects, list) or isinstance(total, bool) or not isinstance(total, int):
+            raise GizwitsResponseError(
+                f"GET {self.path}: expected meta.total and objects", body=excerpt(data)
+            )
+        return objects, total
+
+    def keep(self, window: Window, objects: list[Any]) -> list[RawDataEntry]:
+        """The window's own entries: ``lower <= t < upper`` (``t <= end`` for the last)."""
+        lower = max(float(window.start_time), self.start)
+        closing = window.end_time >= self.last_second
+        upper = self.end if closing else float(window.end_time)
+        kept: list[RawDataEntry] = []
+        for item in objects:
+            stamp = _timestamp(item)
+            if lower <= stamp and (stamp <= upper if closing else stamp < upper):
+                kept.append(decode(item, RawDataEntry))
+        return kept
+
+
+def _timestamp(item: Any) -> float:
+    value = item.get("timestamp") if isinstance(item, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise GizwitsResponseError("raw_data entry without a timestamp", body=excerpt(item))
+    try:
+        return float(value)
+    except ValueError:
+        raise GizwitsResponseError(
+            "raw_data entry with a bad timestamp", body=excerpt(item)
+        ) from None

@@ -1,0 +1,409 @@
+"""The raw-data walker against the simulator: any range, both orders, every entry once, within
+the endpoint's caps (windows under 48 h, limit <= 1000, skip + limit <= 5000)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gizwits_async import (
+    ErrorCode,
+    GizwitsAPIError,
+    GizwitsClient,
+    GizwitsResponseError,
+    RawDataEntry,
+    RawDataType,
+)
+from gizwits_async.models.raw_data import RawDataSource
+from gizwits_async.simulator import GizwitsSimulator, RecordedRequest
+from gizwits_async.simulator.raw_log import spread_entries
+from tests.conftest import PRODUCT_KEY
+
+DAY = 86400
+MAX_SPAN = 48 * 3600 - 1
+RAW = "/app/devices/.*/raw_data"
+
+
+@pytest.fixture
+def did(sim: GizwitsSimulator, alice_uid: str) -> str:
+    return sim.add_device(PRODUCT_KEY, owner=alice_uid)
+
+
+@pytest.fixture
+def now(sim: GizwitsSimulator) -> int:
+    """A whole second a little in the past, where test ranges end."""
+    return math.floor(sim.clock.now()) - 60
+
+
+def index_of(entry: RawDataEntry) -> int:
+    return int.from_bytes(entry.payload, "big")
+
+
+def stamps(entries: list[RawDataEntry]) -> list[float]:
+    return [e.timestamp.timestamp() for e in entries]
+
+
+def raw_requests(sim: GizwitsSimulator) -> list[RecordedRequest]:
+    return sim.requests_to("GET", RAW)
+
+
+def assert_within_caps(sim: GizwitsSimulator) -> None:
+    for request in raw_requests(sim):
+        start, end = int(request.query["start_time"]), int(request.query["end_time"])
+        skip, limit = int(request.query["skip"]), int(request.query["limit"])
+        assert 0 < end - start < 48 * 3600
+        assert 1 <= limit <= 1000
+        assert skip + limit <= 5000
+
+
+def expected_requests(times: list[float], start: int, end: int, *, ascending: bool) -> int:
+    """Requests a walk needs when no window holds over 5000 rows: consecutive windows of
+    MAX_SPAN seconds from the start (ascending) or the end (descending), each read in pages of
+    1000 rows as the server counts them (both ends inclusive), one request at least."""
+    edges = [*range(start, end, MAX_SPAN), end]
+    if not ascending:
+        edges = sorted({start, *range(end, start, -MAX_SPAN)})
+    count = 0
+    for low, high in itertools.pairwise(edges):
+        rows = sum(1 for t in times if low <= t <= high)
+        assert rows <= 5000
+        count += max(1, math.ceil(rows / 1000))
+    return count
+
+
+# -- the walk --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", ["asc", "desc"])
+async def test_seven_days_of_12000_entries_come_once_each_in_order(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int, sort: str
+) -> None:
+    start = now - 7 * DAY
+    loaded = spread_entries(12_000, start=start, end=now)
+    sim.state.add_raw_log(did, loaded)
+    entries = await client.devices.raw_data(did, start=start, end=now, sort=sort).collect()
+    assert sorted(index_of(e) for e in entries) == list(range(12_000))
+    times = stamps(entries)
+    assert times == sorted(times, reverse=sort == "desc")
+    assert len(set(times)) == 12_000
+    requests = raw_requests(sim)
+    loaded_times = [entry["timestamp"] for entry in loaded]
+    assert len(requests) == expected_requests(loaded_times, start, now, ascending=sort == "asc")
+    assert len(requests) == 14  # 4 windows: 3 of ~3430 rows (4 pages each), 1 of ~1710 (2)
+    assert len({(r.query["start_time"], r.query["end_time"]) for r in requests}) == 4
+    assert {r.query["sort"] for r in requests} == {sort}
+    assert_within_caps(sim)
+
+
+@pytest.mark.parametrize("sort", ["asc", "desc"])
+async def test_over_5000_rows_in_one_window_are_still_read_completely(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int, sort: str
+) -> None:
+    start = now - DAY
+    sim.state.add_raw_log(did, spread_entries(6000, start=start, end=now))
+    entries = await client.devices.raw_data(did, start=start, end=now, sort=sort).collect()
+    assert sorted(index_of(e) for e in entries) == list(range(6000))
+    times = stamps(entries)
+    assert times == sorted(times, reverse=sort == "desc")
+    requests = raw_requests(sim)
+    # One look at the whole day (6000 rows: too many), then two halves of 3000 in 3 pages.
+    assert len(requests) == 7
+    assert requests[0].query["start_time"] == str(start)
+    assert requests[0].query["end_time"] == str(now)
+    assert int(requests[1].query["end_time"]) - int(requests[1].query["start_time"]) == DAY // 2
+    assert_within_caps(sim)
+
+
+async def test_a_dense_stretch_in_a_long_range_is_narrowed_and_read_completely(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - 5 * DAY
+    sparse = spread_entries(500, start=start, end=now)
+    dense = spread_entries(9000, start=now - 2 * DAY, end=now - DAY)
+    for number, entry in enumerate(dense, start=500):
+        entry["payload_bin"] = number.to_bytes(4, "big").hex()
+    sim.state.add_raw_log(did, sparse + dense)
+    entries = await client.devices.raw_data(did, start=start, end=now, sort="asc").collect()
+    assert sorted(index_of(e) for e in entries) == list(range(9500))
+    times = stamps(entries)
+    assert times == sorted(times)
+    assert_within_caps(sim)
+
+
+async def test_entries_on_window_edges_are_yielded_once_and_the_range_is_inclusive(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - 3 * DAY
+    edge = start + MAX_SPAN
+    at = [start - 0.5, start, edge - 0.001, edge, edge + 0.001, now, now + 0.5]
+    sim.state.add_raw_log(
+        did,
+        [
+            {"type": "dev2app", "timestamp": t, "payload_bin": i.to_bytes(4, "big").hex()}
+            for i, t in enumerate(at)
+        ],
+    )
+    for sort in ("asc", "desc"):
+        entries = await client.devices.raw_data(did, start=start, end=now, sort=sort).collect()
+        expected = [1, 2, 3, 4, 5] if sort == "asc" else [5, 4, 3, 2, 1]
+        assert [index_of(e) for e in entries] == expected
+
+
+async def test_fractional_bounds_are_kept_exactly(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - 100
+    at = [start + 0.1, start + 0.3, now - 0.3, now - 0.1]
+    sim.state.add_raw_log(
+        did,
+        [
+            {"type": "app2dev", "timestamp": t, "payload_bin": i.to_bytes(4, "big").hex()}
+            for i, t in enumerate(at)
+        ],
+    )
+    entries = await client.devices.raw_data(
+        did, start=start + 0.2, end=now - 0.2, sort="asc"
+    ).collect()
+    assert [index_of(e) for e in entries] == [1, 2]
+    [request] = raw_requests(sim)
+    assert (request.query["start_time"], request.query["end_time"]) == (str(start), str(now))
+
+
+# -- wire format and decoding ----------------------------------------------------------------
+
+
+async def test_the_first_request_names_type_window_page_and_order(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = datetime.fromtimestamp(now - 3600, UTC)
+    end = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)  # naive means UTC
+    paginator = client.devices.raw_data(did, start=start, end=end)
+    assert sim.requests == []  # nothing is sent before iterating
+    assert await paginator.collect() == []
+    [request] = raw_requests(sim)
+    assert request.path == f"/app/devices/{did}/raw_data"
+    assert request.query == {
+        "type": "cmd",
+        "start_time": str(now - 3600),
+        "end_time": str(now),
+        "skip": "0",
+        "limit": "1000",
+        "sort": "desc",
+    }
+    assert request.body is None
+    assert request.headers["X-Gizwits-User-token"] == client.token.token  # type: ignore[union-attr]
+
+
+async def test_controls_and_presence_changes_are_logged_and_decode(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, alice_uid: str
+) -> None:
+    start = sim.clock.now() - 1
+    await client.devices.control(did, attrs={"switch": True})
+    sim.state.set_online(did, online=False)
+    sim.state.set_online(did, online=True)
+    sim.clock.advance(2)
+    end = sim.clock.now()
+    commands = await client.devices.raw_data(did, start=start, end=end, sort="asc").collect()
+    assert [e.type for e in commands] == [RawDataType.APP2DEV, RawDataType.DEV2APP]
+    sent = commands[0]
+    assert (sent.uid, sent.appid, sent.source) == (alice_uid, sim.app_id, RawDataSource.CLIENT)
+    assert json.loads(sent.payload) == {"switch": True}
+    assert commands[1].uid is None
+    presence = await client.devices.raw_data(did, type="online", start=start, end=end).collect()
+    assert [e.type for e in presence] == [RawDataType.DEV_ONLINE, RawDataType.DEV_OFFLINE]
+    assert raw_requests(sim)[-1].query["type"] == "online"
+
+
+async def test_limit_caps_the_entries_and_pages_never_exceed_page_size(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - DAY
+    sim.state.add_raw_log(did, spread_entries(3000, start=start, end=now))
+    limited = await client.devices.raw_data(did, start=start, end=now, limit=1500).collect()
+    assert len(limited) == 1500
+    sizes = []
+    async for page in client.devices.raw_data(did, start=start, end=now, page_size=700).pages():
+        sizes.append(len(page.items))
+        if page.next_path is not None:
+            assert page.next_path.startswith(f"/app/devices/{did}/raw_data?")
+    assert sizes == [700, 700, 700, 700, 200]
+
+
+async def test_iteration_fetches_one_page_at_a_time(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(3000, start=now - DAY, end=now))
+    async for _ in client.devices.raw_data(did, start=now - DAY, end=now):
+        break
+    assert len(raw_requests(sim)) == 1
+
+
+async def test_empty_windows_are_passed_over_without_yielding_empty_pages(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - 6 * DAY
+    sim.state.add_raw_log(did, [{"type": "dev2app", "timestamp": start + 10}])
+    pages = [page async for page in client.devices.raw_data(did, start=start, end=now).pages()]
+    assert [len(page.items) for page in pages] == [1]
+    # Descending: two empty windows are passed over inside the first page's fetch; the last
+    # (empty) window ends the walk without an empty page.
+    assert len(raw_requests(sim)) == 4
+
+
+# -- failures --------------------------------------------------------------------------------
+
+
+async def test_more_than_5000_entries_in_one_second_cannot_be_paged(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    second = now - 600
+    sim.state.add_raw_log(
+        did, [{"type": "dev2app", "timestamp": second + i / 10000} for i in range(5001)]
+    )
+    with pytest.raises(GizwitsResponseError, match="one second"):
+        await client.devices.raw_data(did, start=now - 3600, end=now).collect()
+    assert_within_caps(sim)
+
+
+async def test_a_window_growing_past_the_cap_while_read_is_an_error(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(4000, start=now - 7200, end=now - 3600))
+    pages = client.devices.raw_data(did, start=now - 7200, end=now, sort="asc").pages()
+    await anext(pages)
+    sim.state.add_raw_log(did, spread_entries(2000, start=now - 3600, end=now))
+    with pytest.raises(GizwitsResponseError, match="grew past 5000"):
+        await anext(pages)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"objects": []},
+        {"meta": {"total": "3"}, "objects": []},
+        {"meta": {"total": 1}, "objects": {}},
+        {"meta": {"total": 1}, "objects": [{"type": "dev2app"}]},
+        {"meta": {"total": 1}, "objects": [{"type": "dev2app", "timestamp": "noon"}]},
+    ],
+)
+async def test_malformed_pages_are_response_errors(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int, body: dict[str, Any]
+) -> None:
+    sim.faults.add(method="GET", path=RAW, body=json.dumps(body))
+    with pytest.raises(GizwitsResponseError):
+        await client.devices.raw_data(did, start=now - 10, end=now).collect()
+
+
+async def test_an_unbound_device_is_answered_9017(
+    sim: GizwitsSimulator, client: GizwitsClient, now: int
+) -> None:
+    stranger = sim.add_device(PRODUCT_KEY)
+    with pytest.raises(GizwitsAPIError) as caught:
+        await client.devices.raw_data(stranger, start=now - 10, end=now).collect()
+    assert caught.value.error_code == ErrorCode.DEVICE_NOT_BOUND
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"start": 100, "end": 50}, ValueError),
+        ({"start": 100, "end": 100}, ValueError),
+        ({"start": 0, "end": 10, "type": "all"}, ValueError),
+        ({"start": 0, "end": 10, "sort": "ascending"}, ValueError),
+        ({"start": 0, "end": 10, "page_size": 1001}, ValueError),
+        ({"start": 0, "end": 10, "page_size": 0}, ValueError),
+        ({"start": 0, "end": 10, "limit": -1}, ValueError),
+        ({"start": "yesterday", "end": 10}, TypeError),
+        ({"start": 0, "end": None}, TypeError),
+    ],
+)
+async def test_bad_arguments_are_refused_before_sending(
+    sim: GizwitsSimulator, client: GizwitsClient, kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        client.devices.raw_data("did1", **kwargs)
+    for bad in ("", "a/b", ".."):
+        with pytest.raises(ValueError, match="did"):
+            client.devices.raw_data(bad, start=0, end=10)
+    assert sim.requests == []
+
+
+# -- the simulator keeps the doc's limits -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": 1001},
+        {"skip": 4500, "limit": 501},
+        {"end_time": 1000 + 48 * 3600},
+        {"end_time": 1000},
+        {"type": "all"},
+        {"sort": "random"},
+        {"start_time": None},
+    ],
+)
+async def test_the_simulator_refuses_queries_outside_the_limits(
+    client: GizwitsClient, did: str, query: dict[str, Any]
+) -> None:
+    given: dict[str, Any] = {"type": "cmd", "start_time": 1000, "end_time": 2000, **query}
+    params: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    with pytest.raises(GizwitsAPIError) as caught:
+        await client._transport.request("GET", f"/app/devices/{did}/raw_data", params=params)
+    assert caught.value.error_code == ErrorCode.FORM_INVALID
+
+
+async def test_the_simulator_answers_the_documented_meta(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(30, start=now - 100, end=now))
+    params: dict[str, str | int] = {
+        "type": "cmd",
+        "start_time": now - MAX_SPAN,
+        "end_time": now,
+        "skip": 4000,
+        "limit": 1000,
+        "sort": "asc",
+    }
+    data = await client._transport.request("GET", f"/app/devices/{did}/raw_data", params=params)
+    assert data == {
+        "meta": {
+            "sort": "asc",
+            "limit": 1000,
+            "end_time": now,
+            "did": did,
+            "skip": 4000,
+            "start_time": now - MAX_SPAN,
+            "total": 30,
+            "type": "cmd",
+        },
+        "objects": [],
+    }
+    default = await client._transport.request(
+        "GET",
+        f"/app/devices/{did}/raw_data",
+        params={"type": "cmd", "start_time": now - 100, "end_time": now},
+    )
+    assert (default["meta"]["sort"], default["meta"]["limit"]) == ("desc", 20)
+    assert len(default["objects"]) == 20
+
+
+def test_the_bulk_loader_keeps_the_log_in_time_order(sim: GizwitsSimulator, did: str) -> None:
+    now = sim.clock.now()
+    assert sim.state.add_raw_log(did, [{"type": "dev2app", "timestamp": now - 10}]) == 1
+    assert sim.state.add_raw_log(did, [{"type": "app2dev", "timestamp": now - 20}]) == 1
+    assert sim.state.add_raw_log(did, []) == 0
+    log = sim.device(did).raw_log
+    assert [entry["timestamp"] for entry in log] == [now - 20, now - 10]
+    assert log[0]["ip"] == "127.0.0.1"
+    with pytest.raises(ValueError, match="past"):
+        sim.state.add_raw_log(did, [{"type": "dev2app", "timestamp": now + 60}])
+    with pytest.raises(ValueError, match="type"):
+        sim.state.add_raw_log(did, [{"type": "hello", "timestamp": now - 1}])
+    with pytest.raises(ValueError, match="count"):
+        spread_entries(1, start=10, end=10)
