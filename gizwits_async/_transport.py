@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 import aiohttp
 import backoff
 
+from gizwits_async import _json
 from gizwits_async.errors import (
     TOKEN_ERROR_CODES,
     ErrorCode,
@@ -374,7 +374,7 @@ class Transport:
         decoded = True
         if body and not body.isspace():
             try:
-                data = json.loads(body)
+                data = _json.loads(body)
             except ValueError:
                 decoded = False
         code, message, detail = _read_error_body(data) if decoded else (None, None, None)

@@ -201,6 +201,16 @@ def _field_lines(
         return [*lines, f"    else:\n        {var} = H{index}(v, T{index})"]
     if optional:
         lines.append(f"    elif v is None:\n        {var} = None")
+    if isinstance(inner, type) and issubclass(inner, LenientEnum):
+        # Known values are one dict lookup; anything else goes through the enum hook.
+        namespace[f"E{index}"] = inner._value2member_map_
+        lines.append(f"    elif v.__class__ is str and v in E{index}:\n        {var} = E{index}[v]")
+    elif inner is datetime:
+        # Epoch seconds, the usual form, skip the parsing of the other formats.
+        namespace["FROMTS"], namespace["UTC"] = datetime.fromtimestamp, UTC
+        lines.append(
+            f"    elif v.__class__ is int or v.__class__ is float:\n        {var} = FROMTS(v, UTC)"
+        )
     fast = _FAST_KINDS.get(inner)
     if fast is not None:
         check, coercer = fast

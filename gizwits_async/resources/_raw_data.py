@@ -23,7 +23,7 @@ import attrs
 
 from gizwits_async._transport import Transport
 from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode, excerpt
+from gizwits_async.models._converter import CONVERTER, decode, excerpt
 from gizwits_async.models.raw_data import RawDataEntry
 from gizwits_async.pagination import Page, PageRequest
 
@@ -180,15 +180,26 @@ class RawDataWalk:
         lower = max(float(window.start_time), self.start)
         closing = window.end_time >= self.last_second
         upper = self.end if closing else float(window.end_time)
-        kept: list[RawDataEntry] = []
+        kept: list[Any] = []
         for item in objects:
             stamp = _timestamp(item)
             if lower <= stamp and (stamp <= upper if closing else stamp < upper):
-                kept.append(decode(item, RawDataEntry))
-        return kept
+                kept.append(item)
+        # One hook for the page; decode() finds and reports the entry that does not fit.
+        try:
+            return [_STRUCTURE_ENTRY(item, RawDataEntry) for item in kept]
+        except Exception:  # noqa: BLE001 - any decoding failure becomes a response error
+            return [decode(item, RawDataEntry) for item in kept]
+
+
+_STRUCTURE_ENTRY = CONVERTER.get_structure_hook(RawDataEntry)
 
 
 def _timestamp(item: Any) -> float:
+    if item.__class__ is dict:
+        value = item.get("timestamp")
+        if value.__class__ is float or value.__class__ is int:
+            return float(value)
     value = item.get("timestamp") if isinstance(item, dict) else None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise GizwitsResponseError("raw_data entry without a timestamp", body=excerpt(item))
