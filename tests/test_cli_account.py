@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,103 @@ def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) 
         cli.main(argv)
     assert caught.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+async def test_export_raw_writes_json_lines_in_time_order(
+    sim: GizwitsSimulator,
+    alice_uid: str,
+    logged_in: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    base = int(sim.clock.now()) - 3 * 86400  # whole seconds: ISO text keeps microseconds only
+    sim.state.add_raw_log(
+        did,
+        [
+            {"type": "dev2app", "ip": "1.2.3.4", "payload_bin": f"{n:02x}", "timestamp": base + n}
+            for n in range(50)
+        ],
+    )
+    since = datetime.fromtimestamp(base, UTC).isoformat()
+    until = datetime.fromtimestamp(base + 3 * 86400 - 60, UTC).isoformat()
+    code, out = await run_cli(["export-raw", *logged_in, did, "--since", since, "--until", until])
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["payload_bin"] for row in rows] == [f"{n:02x}" for n in range(50)]
+    assert rows[0] == {
+        "timestamp": datetime.fromtimestamp(base, UTC).isoformat(),
+        "type": "dev2app",
+        "ip": "1.2.3.4",
+        "payload_bin": "00",
+        "source": "",
+        "uid": "",
+        "appid": "",
+    }
+    assert "exported 50 entries to standard output" in capsys.readouterr().err
+
+
+async def test_export_raw_writes_a_csv_file(
+    sim: GizwitsSimulator, alice_uid: str, logged_in: list[str], tmp_path: Path
+) -> None:
+    did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    since = datetime.fromtimestamp(sim.clock.now() - 60, UTC).isoformat()
+    sim.state.control_device(did, attrs={"switch": True}, uid=alice_uid)
+    until = datetime.fromtimestamp(sim.clock.now() + 60, UTC).isoformat()
+    output = tmp_path / "raw.csv"
+    code, _ = await run_cli(
+        [
+            "export-raw",
+            *logged_in,
+            did,
+            "--since",
+            since,
+            "--until",
+            until,
+            "--format",
+            "csv",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 0
+    with output.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["type"] for row in rows] == ["app2dev", "dev2app"]
+    assert rows[0]["uid"] == alice_uid
+    assert rows[0]["source"] == "client"
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("yesterday", "2026-11-25T00:00:00Z", "--since must be an ISO 8601 time, got 'yesterday'"),
+        ("2026-11-25T00:00:00Z", "2026-11-24T00:00:00Z", "--until must be after --since"),
+    ],
+)
+async def test_export_raw_refuses_bad_times_in_one_line(
+    logged_in: list[str],
+    since: str,
+    until: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _ = await run_cli(["export-raw", *logged_in, "did1", "--since", since, "--until", until])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == f"gizwits-async: error: {message}\n"
+
+
+def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "PROGRESS_INTERVAL", 0.0)
+    terminal = Terminal()
+    progress = cli.Progress(terminal, start=0.0, end=100.0)
+    progress.update(50.0)
+    progress.finish("raw.csv")
+    text = terminal.getvalue()
+    assert "\r[###############...............]  50% 1 entries" in text
+    assert text.endswith("exported 1 entries to raw.csv\n")
+    piped = io.StringIO()
+    quiet = cli.Progress(piped, start=0.0, end=100.0)
+    quiet.update(50.0)
+    quiet.finish("-")
+    assert piped.getvalue() == "exported 1 entries to -\n"
