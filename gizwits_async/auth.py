@@ -88,7 +88,7 @@ class FileTokenStore:
     """Keeps tokens in a JSON file readable only by its owner (mode 0600), replaced atomically."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
         self._lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:

@@ -233,6 +233,17 @@ class GizwitsClient:
             return functools.partial(self._anonymous_login, self._phone_id)
         return None
 
+    def use_credentials(self, *, username: str | None = None, password: str) -> None:
+        """Log in with these credentials from now on (after a password change or when an
+        anonymous user became a normal one). Without ``username`` the current one is kept;
+        a client that has no username (a token-only client) is left as it is."""
+        if username is None:
+            if self._username is None:
+                return
+            username = self._username
+        self._username, self._password, self._phone_id = username, password, None
+        self._auth.set_login(self._automatic_login())
+
     async def _login_request(
         self, username: str, password: str, lang: str | None = None
     ) -> UserToken:

@@ -361,3 +361,10 @@ async def test_app_token_is_requested_once_and_renewed_after_invalidation(
     assert renewed.token != first.token
     assert sim.count("POST", "/app/request_token") == 2
     assert renewed.token not in repr(client._app_tokens)
+
+
+def test_file_token_store_expands_the_home_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert FileTokenStore("~/gizwits/tokens.json").path == tmp_path / "gizwits" / "tokens.json"

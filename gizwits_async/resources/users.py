@@ -230,19 +230,12 @@ class UsersResource(Resource):
 
     def _follow_new_credentials(self, body: Mapping[str, Any]) -> None:
         """Keep automatic re-login working after the account's credentials changed."""
-        client = self._client
         if "new_pwd" in body:
-            if client._password is None:  # noqa: SLF001 - the client's own credentials
-                return
-            client._password = body["new_pwd"]  # noqa: SLF001
+            self._client.use_credentials(password=body["new_pwd"])
         elif "password" in body:
             # An anonymous user became a normal one; its phone_id no longer logs it in.
             login = body.get("username") or body.get("phone") or body.get("email")
-            client._username, client._password = login, body["password"]  # noqa: SLF001
-            client._phone_id = None  # noqa: SLF001
-        else:
-            return
-        client._auth.set_login(client._automatic_login())  # noqa: SLF001
+            self._client.use_credentials(username=login, password=body["password"])
 
 
 def _phone(value: Any) -> str:

@@ -77,3 +77,21 @@ def text_field(data: dict[str, Any], name: str, *, required: bool = True) -> str
     if not isinstance(value, str):
         raise SimError(ErrorCode.FORM_INVALID, f"{name} must be a string")
     return value
+
+
+def control_command(body: dict[str, Any]) -> tuple[dict[str, Any] | None, list[int] | None]:
+    """The ``attrs`` or ``raw`` of a control body (device or group); 9015 when neither is
+    there or either is malformed."""
+    attrs = body.get("attrs")
+    raw = body.get("raw")
+    if attrs is None and raw is None:
+        raise SimError(ErrorCode.FORM_INVALID, "attrs or raw is required")
+    if attrs is not None and (not isinstance(attrs, dict) or not attrs):
+        raise SimError(ErrorCode.FORM_INVALID, "attrs must be an object")
+    if raw is not None and (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in raw)
+    ):
+        raise SimError(ErrorCode.FORM_INVALID, "raw must be a list of bytes")
+    return attrs, raw

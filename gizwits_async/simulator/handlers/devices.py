@@ -7,7 +7,15 @@ from aiohttp import web
 
 from gizwits_async.errors import ErrorCode
 from gizwits_async.simulator import raw_log
-from gizwits_async.simulator._web import APP_ID, current_user, query_int, read_json, reply, state
+from gizwits_async.simulator._web import (
+    APP_ID,
+    control_command,
+    current_user,
+    query_int,
+    read_json,
+    reply,
+    state,
+)
 from gizwits_async.simulator.errors import SimError
 
 routes = web.RouteTableDef()
@@ -45,19 +53,7 @@ async def control(request: web.Request) -> web.Response:
     sim = state(request)
     user = current_user(request)
     did = request.match_info["did"]
-    body = await read_json(request)
-    attrs = body.get("attrs")
-    raw = body.get("raw")
-    if attrs is None and raw is None:
-        raise SimError(ErrorCode.FORM_INVALID, "attrs or raw is required")
-    if attrs is not None and (not isinstance(attrs, dict) or not attrs):
-        raise SimError(ErrorCode.FORM_INVALID, "attrs must be an object")
-    if raw is not None and (
-        not isinstance(raw, list)
-        or not raw
-        or not all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in raw)
-    ):
-        raise SimError(ErrorCode.FORM_INVALID, "raw must be a list of bytes")
+    attrs, raw = control_command(await read_json(request))
     sim.require_binding(user.uid, did)
     sim.control_device(did, attrs=attrs, raw=raw, uid=user.uid, appid=request.headers.get(APP_ID))
     return reply(request, {})

@@ -9,6 +9,7 @@ from aiohttp import web
 from gizwits_async.errors import ERROR_CATALOGUE, ErrorCode
 from gizwits_async.simulator._web import (
     APP_ID,
+    control_command,
     current_user,
     read_json,
     reply,
@@ -40,22 +41,6 @@ def _dids(body: dict[str, Any]) -> list[str]:
     if not isinstance(dids, list) or not dids or not all(isinstance(d, str) for d in dids):
         raise SimError(ErrorCode.FORM_INVALID, "dids must be a list of device ids")
     return list(dict.fromkeys(dids))
-
-
-def _command(body: dict[str, Any]) -> tuple[dict[str, Any] | None, list[int] | None]:
-    attrs = body.get("attrs")
-    raw = body.get("raw")
-    if attrs is None and raw is None:
-        raise SimError(ErrorCode.FORM_INVALID, "attrs or raw is required")
-    if attrs is not None and (not isinstance(attrs, dict) or not attrs):
-        raise SimError(ErrorCode.FORM_INVALID, "attrs must be an object")
-    if raw is not None and (
-        not isinstance(raw, list)
-        or not raw
-        or not all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in raw)
-    ):
-        raise SimError(ErrorCode.FORM_INVALID, "raw must be a list of bytes")
-    return attrs, raw
 
 
 def _refusal(did: str, code: ErrorCode, detail: str | None = None) -> dict[str, Any]:
@@ -203,7 +188,7 @@ async def remove_devices(request: web.Request) -> web.Response:
 async def control_group(request: web.Request) -> web.Response:
     sim = state(request)
     group = _group(request, sim, current_user(request))
-    attrs, raw = _command(await read_json(request))
+    attrs, raw = control_command(await read_json(request))
     if group.product_key is None:
         raise SimError(ErrorCode.FORM_INVALID, "only a single-product group can be controlled")
     results = sim.control_group(group, attrs=attrs, raw=raw, appid=request.headers.get(APP_ID))
