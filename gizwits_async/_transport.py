@@ -15,6 +15,7 @@ Retry rules (see README, "Retries and idempotency"):
 from __future__ import annotations
 
 import asyncio
+import copy
 import enum
 import logging
 import time
@@ -173,6 +174,25 @@ class Transport:
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
+
+    def with_options(
+        self,
+        *,
+        get_session: Callable[[], aiohttp.ClientSession],
+        max_retries: int | None = None,
+        request_timeout: float | None = None,
+        total_timeout: float | None = None,
+    ) -> Transport:
+        """A transport with other settings sharing this one's credentials."""
+        other = copy.copy(self)
+        other._get_session = get_session  # noqa: SLF001 - a copy of this very class
+        if max_retries is not None:
+            other.max_retries = max_retries
+        if request_timeout is not None:
+            other.request_timeout = request_timeout
+        if total_timeout is not None:
+            other.total_timeout = total_timeout
+        return other
 
     async def request(
         self,

@@ -3,6 +3,7 @@ one attribute per API area (``client.devices``, ``client.users``, ...)."""
 
 from __future__ import annotations
 
+import copy
 import enum
 import functools
 import logging
@@ -62,6 +63,12 @@ def _positive(value: float, name: str) -> float:
     return float(value)
 
 
+def _retries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("max_retries must be an int >= 0")
+    return value
+
+
 def _base_url_for(region: Region | str, base_url: str | None) -> str:
     if base_url is not None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -115,8 +122,7 @@ class GizwitsClient:
             raise ValueError("give username/password or phone_id, not both")
         if token is not None and not isinstance(token, UserToken):
             raise TypeError("token must be a UserToken")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError("max_retries must be an int >= 0")
+        _retries(max_retries)
         if (
             isinstance(max_concurrency, bool)
             or not isinstance(max_concurrency, int)
@@ -165,6 +171,10 @@ class GizwitsClient:
         self._transport.user_auth = self._auth
         self._transport.app_auth = self._app_tokens
 
+        self._parent: GizwitsClient | None = None
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
         self.system = SystemResource(self)
         self.users = UsersResource(self)
         self.devices = DevicesResource(self)
@@ -182,11 +192,59 @@ class GizwitsClient:
         user = self._username or self._phone_id or "-"
         return f"GizwitsClient(app_id={self.app_id!r}, base_url={self.base_url!r}, user={user!r})"
 
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        request_timeout: float | None = None,
+        total_timeout: float | None = None,
+    ) -> GizwitsClient:
+        """A view of this client with other retry or timeout settings, for some calls:
+        ``await client.with_options(max_retries=0).devices.latest(did)``.
+
+        The view shares the session, the token and the app token with this client; closing
+        it closes nothing but the view.
+        """
+        if max_retries is not None:
+            _retries(max_retries)
+        if request_timeout is not None:
+            request_timeout = _positive(request_timeout, "request_timeout")
+        if total_timeout is not None:
+            total_timeout = _positive(total_timeout, "total_timeout")
+        view = copy.copy(self)
+        view._set_up_view(  # noqa: SLF001 - the view is a copy of this very class
+            self._parent or self,
+            max_retries=max_retries,
+            request_timeout=request_timeout,
+            total_timeout=total_timeout,
+        )
+        return view
+
+    def _set_up_view(
+        self,
+        parent: GizwitsClient,
+        *,
+        max_retries: int | None,
+        request_timeout: float | None,
+        total_timeout: float | None,
+    ) -> None:
+        self._parent = parent
+        self._owns_session = False
+        self._transport = self._transport.with_options(
+            get_session=self._get_session,
+            max_retries=max_retries,
+            request_timeout=request_timeout,
+            total_timeout=total_timeout,
+        )
+        self._attach_resources()
+
     # -- session ---------------------------------------------------------------------------
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise GizwitsClientClosedError("this GizwitsClient is closed; create a new one")
+        if self._parent is not None:
+            return self._parent._get_session()  # noqa: SLF001 - the same class
         if self._session is None:
             self._session = aiohttp.ClientSession()
         elif self._session.closed:

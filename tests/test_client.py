@@ -142,3 +142,37 @@ async def test_unknown_app_id_is_answered_9003(sim: GizwitsSimulator) -> None:
         with pytest.raises(GizwitsError) as caught:
             await client.system.status()
     assert getattr(caught.value, "error_code", None) == 9003
+
+
+async def test_with_options_changes_retries_for_some_calls_only(
+    sim: GizwitsSimulator, sleeps: object
+) -> None:
+    sim.faults.add(method="GET", path="/status", status=503, times=None)
+    async with GizwitsClient(sim.app_id, base_url=sim.base_url, max_retries=2) as client:
+        impatient = client.with_options(max_retries=0, request_timeout=3, total_timeout=5)
+        with pytest.raises(GizwitsError):
+            await impatient.system.status()
+        assert sim.count("GET", "/status") == 1
+        with pytest.raises(GizwitsError):
+            await client.system.status()
+        assert sim.count("GET", "/status") == 4
+        assert impatient._transport.request_timeout == 3
+        assert client._transport.request_timeout == 10
+        sim.faults.clear()
+        # Closing the view leaves the client and its session working.
+        await impatient.close()
+        with pytest.raises(GizwitsClientClosedError):
+            await impatient.system.status()
+        assert (await client.system.status()).version == "2.15.1"
+    with pytest.raises(GizwitsClientClosedError):
+        await impatient.with_options().system.status()
+
+
+async def test_a_view_shares_the_token_with_its_client(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    await client.users.get()
+    await client.with_options(max_retries=1).users.get()
+    assert sim.count("POST", "/app/login") == 1
+    with pytest.raises(ValueError, match="max_retries"):
+        client.with_options(max_retries=-1)

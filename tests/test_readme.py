@@ -192,7 +192,7 @@ async def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:
 
 
 @runs("Install")
-def test_install_names_the_distribution_and_its_cli_extra() -> None:
+def test_install_names_the_distribution_and_its_extras() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     commands = shell_commands(block("Install"))
     assert [command[:2] for command in commands] == [["pip", "install"]] * 2
