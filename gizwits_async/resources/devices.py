@@ -53,7 +53,8 @@ class DevicesResource(Resource):
         body = command_body(attrs, raw)
 
         async def one(did: str) -> None:
-            await self._transport.request("POST", f"/app/control/{did}", json_body=body)
+            path = f"/app/control/{path_segment(did, 'did')}"
+            await self._transport.request("POST", path, json_body=body)
 
         return await run_bulk(dids, one, concurrency=concurrency or self._client.max_concurrency)
 
