@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, Final
 
 REDACTED: Final = "**REDACTED**"
@@ -38,3 +40,21 @@ def redact(data: Any, _depth: int = 0) -> Any:
     if isinstance(data, list):
         return [redact(item, _depth + 1) for item in data]
     return data
+
+
+# A secret-keyed value inside JSON-like text, complete or cut off: a quoted string (perhaps
+# without its closing quote) or a bare scalar.
+_SECRET_IN_TEXT: Final = re.compile(
+    r'("(?:' + "|".join(sorted(SECRET_KEYS)) + r')"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]]+)'
+)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Hide secrets in a body that did not parse as JSON (a truncated answer, an error page):
+    the values of secret keys, and each of ``secrets`` (say, a share code a proxy's error page
+    echoes from the request path) wherever it appears."""
+    text = _SECRET_IN_TEXT.sub(lambda match: f'{match[1]}"{REDACTED}"', text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text

@@ -22,11 +22,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import unquote
 
 import aiohttp
 import backoff
 
 from gizwits_async import _json
+from gizwits_async._redact import redact_text
 from gizwits_async.errors import (
     TOKEN_ERROR_CODES,
     ErrorCode,
@@ -50,6 +52,8 @@ USER_TOKEN_HEADER: Final = "X-Gizwits-User-token"  # noqa: S105 - a header name
 APP_TOKEN_HEADER: Final = "X-Gizwits-Application-Token"  # noqa: S105 - a header name
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
+# How much of a body is searched for secrets before the excerpt is cut from it.
+_BODY_SCAN: Final = 4096
 
 # The module's sleep, looked up at call time so tests can patch it.
 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -118,8 +122,22 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def _excerpt(body: bytes) -> str:
-    return body[:_BODY_EXCERPT].decode("utf-8", "replace")
+def _excerpt(body: bytes, hidden: tuple[str, ...] = ()) -> str:
+    """The start of a body that is not JSON, for an error message, with secrets hidden: a cut
+    off login answer still holds the start of its token."""
+    text = body[:_BODY_SCAN].decode("utf-8", "replace")
+    return redact_text(text, hidden)[:_BODY_EXCERPT]
+
+
+def _hidden_segments(path: str, log_path: str | None) -> tuple[str, ...]:
+    """The path segments ``log_path`` hides (a share code), to keep them out of excerpts."""
+    if log_path is None:
+        return ()
+    shown = log_path.split("/")
+    segments = path.split("?", 1)[0].split("/")
+    hidden = [seg for seg, alias in zip(segments, shown, strict=False) if seg != alias]
+    # A quoted segment may come back from a proxy decoded.
+    return tuple({*hidden, *(unquote(seg) for seg in hidden)})
 
 
 def _read_error_body(data: Any) -> tuple[int | None, str | None, Any]:
@@ -224,6 +242,7 @@ class Transport:
         replayed_for_token = False
         attempt = 0
         url = self.base_url + path
+        hidden = _hidden_segments(path, log_path)
         path = log_path or path
         while True:
             attempt += 1
@@ -244,6 +263,7 @@ class Transport:
                     timeout=min(attempt_timeout, remaining),
                     idempotent=idempotent,
                     attempt=attempt,
+                    hidden=hidden,
                 )
             except GizwitsAPIError as err:
                 if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
@@ -334,6 +354,7 @@ class Transport:
         timeout: float,
         idempotent: bool,
         attempt: int,
+        hidden: tuple[str, ...] = (),
     ) -> Any:
         session = self._get_session()
         client_timeout = self._timeouts.get(timeout)
@@ -378,7 +399,9 @@ class Transport:
 
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
-        return self._classify(method, path, status, body, retry_after_header, idempotent=idempotent)
+        return self._classify(
+            method, path, status, body, retry_after_header, idempotent=idempotent, hidden=hidden
+        )
 
     def _classify(
         self,
@@ -389,6 +412,7 @@ class Transport:
         retry_after_header: str | None,
         *,
         idempotent: bool,
+        hidden: tuple[str, ...] = (),
     ) -> Any:
         data: Any = None
         decoded = True
@@ -401,11 +425,13 @@ class Transport:
         if 200 <= status < 300 and not code:
             if not decoded:
                 raise GizwitsResponseError(
-                    f"{method} {path}: response is not JSON", status=status, body=_excerpt(body)
+                    f"{method} {path}: response is not JSON",
+                    status=status,
+                    body=_excerpt(body, hidden),
                 )
             return data
         if message is None and not decoded:
-            message = _excerpt(body)
+            message = _excerpt(body, hidden)
         if status == 429 or code == ErrorCode.REQUEST_THROTTLED:
             retry_after = parse_retry_after(retry_after_header)
             throttled = GizwitsRateLimitError(

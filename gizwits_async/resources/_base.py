@@ -44,6 +44,14 @@ def path_segment(value: Any, name: str) -> str:
     return quote(text, safe="")
 
 
+def id_value(value: Any, name: str) -> str:
+    """Validate an id sent as a query parameter or body field: the same rules as an id in a
+    path, but sent as it is (aiohttp encodes parameters; quoting it here would send ``%40``
+    for ``@``)."""
+    path_segment(value, name)
+    return str(value)
+
+
 def did_list(dids: Iterable[str], name: str = "did") -> list[str]:
     """Validate every id of a bulk call before any request is sent; duplicates are dropped."""
     checked = unique_keys(dids, what=name)

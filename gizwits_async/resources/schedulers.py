@@ -8,7 +8,7 @@ from gizwits_async.errors import GizwitsResponseError
 from gizwits_async.models._converter import decode_list, excerpt
 from gizwits_async.models.schedules import Schedule
 from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_list
-from gizwits_async.resources._base import Resource, path_segment
+from gizwits_async.resources._base import Resource, id_value, path_segment
 
 
 def _check_schedule(schedule: Any) -> Schedule:
@@ -87,7 +87,7 @@ class CommonSchedulersResource(Resource):
     ) -> AsyncPaginator[Schedule]:
         """``GET /app/common_scheduler``, optionally only those of one device, group or scene."""
         filters = {
-            name: path_segment(value, name)
+            name: id_value(value, name)
             for name, value in (("did", did), ("group_id", group_id), ("scene_id", scene_id))
             if value is not None
         }

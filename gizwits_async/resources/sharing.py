@@ -21,7 +21,7 @@ from gizwits_async.pagination import (
     next_link_request,
     page_from_meta,
 )
-from gizwits_async.resources._base import Resource, path_segment, require_text
+from gizwits_async.resources._base import Resource, id_value, path_segment, require_text
 
 SHARING_PATH = "/app/sharing"
 MAX_DURATION_MINUTES = 1440
@@ -74,7 +74,7 @@ class SharingResource(Resource):
         """
         body: dict[str, Any] = {
             "type": _choice(type, "type", range(2)),
-            "did": path_segment(did, "did"),
+            "did": id_value(did, "did"),
         }
         given = {"uid": uid, "username": username, "email": email, "phone": phone}
         targets = {
@@ -108,7 +108,7 @@ class SharingResource(Resource):
         if status is not None:
             params["status"] = _choice(status, "status", range(4))
         if did is not None:
-            params["did"] = path_segment(did, "did")
+            params["did"] = id_value(did, "did")
 
         async def fetch(request: PageRequest) -> Page[Sharing]:
             path = SHARING_PATH

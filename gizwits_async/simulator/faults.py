@@ -16,6 +16,11 @@ class Fault:
 
     ``after_handler=True`` lets the real handler run first, so the server has acted on the
     request before the fault hits (a timeout or reset after a write was applied).
+
+    ``truncate=n`` sends only the first ``n`` bytes of the body (``body``, or the handler's
+    answer): as a complete, shorter response, or with ``reset=True`` after headers that
+    announce the whole length, before dropping the connection (a transfer cut off midway).
+    A ``delay`` ends early when the client hangs up, as the cloud's proxies do.
     """
 
     method: str | None = None
@@ -31,6 +36,7 @@ class Fault:
     retry_after: str | None = None
     after_handler: bool = False
     probability: float = 1.0
+    truncate: int | None = None
     hits: int = 0
     _pattern: re.Pattern[str] | None = attrs.field(default=None, init=False, repr=False)
 

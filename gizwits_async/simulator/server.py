@@ -37,6 +37,7 @@ _LOGGER = logging.getLogger(__name__)
 
 SIMULATOR: web.AppKey[GizwitsSimulator] = web.AppKey("gizwits_simulator")
 
+_HANG_UP_POLL = 0.01
 _HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
@@ -292,12 +293,9 @@ class GizwitsSimulator:
         self, request: web.Request, fault: Fault, response: web.StreamResponse | None
     ) -> web.StreamResponse:
         if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.reset:
-            transport = request.transport
-            if transport is not None:
-                transport.abort()
-            raise asyncio.CancelledError  # nothing more can be written on this connection
+            await _sleep_until_hang_up(request, fault.delay)
+        if fault.reset and fault.truncate is None:
+            raise _hang_up(request)
         result: web.StreamResponse
         if fault.body is not None:
             body = fault.body.encode() if isinstance(fault.body, str) else fault.body
@@ -324,4 +322,42 @@ class GizwitsSimulator:
             result.content_type = fault.content_type
         if fault.retry_after is not None:
             result.headers["Retry-After"] = fault.retry_after
+        if fault.truncate is not None and isinstance(result, web.Response):
+            return await self._truncate(request, fault, result)
         return result
+
+    async def _truncate(
+        self, request: web.Request, fault: Fault, response: web.Response
+    ) -> web.StreamResponse:
+        """Send only the first ``fault.truncate`` bytes of the body."""
+        body = response.body if isinstance(response.body, bytes) else b""
+        kept = body[: fault.truncate]
+        if not fault.reset:
+            response.body = kept
+            return response
+        # Announce the whole body, send part of it and hang up: the client's read fails.
+        stream = web.StreamResponse(status=response.status, headers=response.headers)
+        stream.content_length = len(body)
+        await stream.prepare(request)
+        await stream.write(kept)
+        raise _hang_up(request)
+
+
+async def _sleep_until_hang_up(request: web.Request, delay: float) -> None:
+    """Wait ``delay`` seconds, or less if the client hangs up (nobody is left to answer)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + delay
+    while (left := end - loop.time()) > 0:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            raise asyncio.CancelledError
+        await asyncio.sleep(min(left, _HANG_UP_POLL))
+
+
+def _hang_up(request: web.Request) -> asyncio.CancelledError:
+    """Drop the connection; the handler then ends with the returned error (nothing more can be
+    written on this connection)."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return asyncio.CancelledError()

@@ -1,0 +1,432 @@
+"""Fault matrix: one representative call of every resource under every fault the cloud, its
+proxies or the network produce, each with the outcome written down in ``EXPECTED``.
+
+A call is run once without faults (which logs in and gives the expected answer), then again
+with one fault on its path. Writes are counted on the server: a write the server may have
+received is never sent a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import time
+from typing import Any, Final
+
+import aiohttp
+import attrs
+import pytest
+
+from gizwits_async import (
+    Condition,
+    ErrorCode,
+    GizwitsAPIError,
+    GizwitsAuthError,
+    GizwitsClient,
+    GizwitsConnectionError,
+    GizwitsError,
+    GizwitsResponseError,
+    GizwitsServerError,
+    GizwitsTimeoutError,
+    Rule,
+    RuleAction,
+    RuleInput,
+    SceneTask,
+    Schedule,
+)
+from gizwits_async._transport import APP_ID_HEADER, Auth
+from gizwits_async.simulator import GizwitsSimulator
+from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from tests.conftest import PASSWORD, USERNAME, SleepRecorder
+
+# The timeout of the attempt a "timeout" fault hits; every other attempt has the default 10 s,
+# so a busy machine cannot make a retry time out too.
+SHORT_TIMEOUT: Final = 0.05
+# Far past SHORT_TIMEOUT; the simulator stops waiting as soon as the client hangs up.
+SLOW: Final = 5.0
+PHONE: Final = "13800138000"
+HTML_PAGE: Final = "<html><body><h1>Service temporarily unavailable</h1></body></html>"
+RETRY_AFTER: Final = "2"
+
+
+class Kind(enum.Enum):
+    """What a call does on the wire, which decides its outcome under each fault."""
+
+    READ = "read"  # idempotent with the user token; the answer is decoded
+    PUBLIC = "public"  # idempotent without a user token (nothing to renew on 9004/9006)
+    SET = "set"  # idempotent (PUT/DELETE) whose answer is not used
+    WRITE = "write"  # POST never resent once it may have arrived; the answer is decoded
+    COMMAND = "command"  # POST never resent once it may have arrived; the answer is unused
+
+
+class Done(enum.Enum):
+    """A successful outcome: after one resend, or at once because the answer is not used."""
+
+    RETRIED = "retried and succeeded"
+    IGNORED = "succeeded: the answer is not read"
+
+
+Outcome = Done | type[GizwitsError]
+RETRIED: Final = Done.RETRIED
+IGNORED: Final = Done.IGNORED
+CONN: Final = GizwitsConnectionError
+TIMEOUT: Final = GizwitsTimeoutError
+SERVER: Final = GizwitsServerError
+AUTH: Final = GizwitsAuthError
+BODY: Final = GizwitsResponseError
+
+# Each fault hits the call's first request only. "_after" faults hit after the simulator's
+# handler ran: the server has acted (a write is applied) and then the answer is lost or
+# mangled. Body faults are always after the handler: a proxy or a truncated transfer spoils a
+# real answer.
+FAULTS: Final[dict[str, dict[str, Any]]] = {
+    "reset": {"reset": True},
+    "reset_after": {"reset": True, "after_handler": True},
+    "timeout": {"delay": SLOW, "status": 504},
+    "timeout_after": {"delay": SLOW, "after_handler": True},
+    "http500": {"status": 500},
+    "http500_after": {"status": 500, "after_handler": True},
+    "http502": {"status": 502},
+    "http502_after": {"status": 502, "after_handler": True},
+    "http503": {"status": 503},
+    "http503_after": {"status": 503, "after_handler": True},
+    "http429": {"status": 429},
+    "http429_retry_after": {"status": 429, "retry_after": RETRY_AFTER},
+    "throttled_9041": {"error_code": ErrorCode.REQUEST_THROTTLED},
+    "token_invalid_9004": {"error_code": ErrorCode.TOKEN_INVALID},
+    "token_expired_9006": {"error_code": ErrorCode.TOKEN_EXPIRED},
+    "html_page": {"body": HTML_PAGE, "after_handler": True},
+    "truncated_json": {
+        "body": '{"objects": [{"id": "a1", "na',
+        "content_type": "application/json",
+        "after_handler": True,
+    },
+    "transfer_cut_off": {
+        "body": '{"objects": [], "meta": {"total": 0, "next": null}}',
+        "content_type": "application/json",
+        "truncate": 12,
+        "reset": True,
+        "after_handler": True,
+    },
+    "empty_body": {"body": b"", "content_type": "application/json", "after_handler": True},
+    "json_array": {"body": "[1, 2, 3]", "content_type": "application/json", "after_handler": True},
+}
+
+# fault: (READ, PUBLIC, SET, WRITE, COMMAND)
+EXPECTED: Final[dict[str, tuple[Outcome, Outcome, Outcome, Outcome, Outcome]]] = {
+    "reset": (RETRIED, RETRIED, RETRIED, CONN, CONN),
+    "reset_after": (RETRIED, RETRIED, RETRIED, CONN, CONN),
+    "timeout": (RETRIED, RETRIED, RETRIED, TIMEOUT, TIMEOUT),
+    "timeout_after": (RETRIED, RETRIED, RETRIED, TIMEOUT, TIMEOUT),
+    "http500": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    "http500_after": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    "http502": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    "http502_after": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    "http503": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    "http503_after": (RETRIED, RETRIED, RETRIED, SERVER, SERVER),
+    # Throttling and refused tokens mean the server did nothing: even a POST is resent.
+    "http429": (RETRIED, RETRIED, RETRIED, RETRIED, RETRIED),
+    "http429_retry_after": (RETRIED, RETRIED, RETRIED, RETRIED, RETRIED),
+    "throttled_9041": (RETRIED, RETRIED, RETRIED, RETRIED, RETRIED),
+    "token_invalid_9004": (RETRIED, AUTH, RETRIED, RETRIED, RETRIED),
+    "token_expired_9006": (RETRIED, AUTH, RETRIED, RETRIED, RETRIED),
+    # A 2xx body that is not JSON is never taken for an answer, even when none is read.
+    "html_page": (BODY, BODY, BODY, BODY, BODY),
+    "truncated_json": (BODY, BODY, BODY, BODY, BODY),
+    "transfer_cut_off": (RETRIED, RETRIED, RETRIED, CONN, CONN),
+    "empty_body": (BODY, BODY, IGNORED, BODY, IGNORED),
+    "json_array": (BODY, BODY, IGNORED, BODY, IGNORED),
+}
+KIND_COLUMN: Final = {Kind.READ: 0, Kind.PUBLIC: 1, Kind.SET: 2, Kind.WRITE: 3, Kind.COMMAND: 4}
+TOKEN_FAULTS: Final = frozenset({"token_invalid_9004", "token_expired_9006"})
+
+
+@attrs.define
+class World:
+    """A user with a lamp, a message, a group and a scene, and a client of that user."""
+
+    sim: GizwitsSimulator
+    client: GizwitsClient
+    did: str
+    message_id: str
+    scene_id: str
+    since: float  # a day before the lamp's report, in epoch seconds
+
+
+@attrs.frozen
+class Call:
+    """One representative call: how to run it, where it goes, and how the server counts it."""
+
+    kind: Kind
+    method: str
+    path: str  # a regular expression matched against the whole path
+    run: Callable[[World], Awaitable[Any]]
+    # Writes: how many the server has applied so far.
+    applied: Callable[[World], int] | None = None
+    # Which credential a 9004/9006 renews: a user login, an application token, or none.
+    credential: str = "user"
+
+
+def _scene_runs(world: World) -> int:
+    return world.sim.state.automation.scenes[world.scene_id].run
+
+
+async def _request_app_token(world: World) -> Any:
+    # Each call issues a new token, so what compares with the first call is that one came.
+    token = await world.client.users.request_app_token()
+    return token.expire_at is not None
+
+
+# One row per resource (and per kind of call where a resource has several). Issue #4's calls
+# join as one row each.
+CALLS: Final[dict[str, Call]] = {
+    "system.status": Call(
+        Kind.PUBLIC, "GET", "/status", lambda w: w.client.system.status(), credential="none"
+    ),
+    "users.get": Call(Kind.READ, "GET", "/app/users", lambda w: w.client.users.get()),
+    "users.request_app_token": Call(
+        Kind.PUBLIC,
+        "POST",
+        "/app/request_token",
+        _request_app_token,
+        credential="none",
+    ),
+    "users.send_sms_code": Call(
+        Kind.COMMAND,
+        "POST",
+        "/app/sms_code",
+        lambda w: w.client.users.send_sms_code(PHONE),
+        applied=lambda w: len(w.sim.sms_outbox),
+        credential="app",
+    ),
+    "messages.list": Call(
+        Kind.READ, "GET", "/app/messages", lambda w: w.client.messages.list().collect()
+    ),
+    "messages.mark_read": Call(
+        Kind.SET, "PUT", "/app/messages/.+", lambda w: w.client.messages.mark_read(w.message_id)
+    ),
+    "devices.latest": Call(
+        Kind.READ, "GET", "/app/devdata/.+/latest", lambda w: w.client.devices.latest(w.did)
+    ),
+    "devices.get": Call(
+        Kind.READ, "GET", "/app/devices/[^/]+", lambda w: w.client.devices.get(w.did)
+    ),
+    "devices.control": Call(
+        Kind.COMMAND,
+        "POST",
+        "/app/control/.+",
+        lambda w: w.client.devices.control(w.did, attrs={"switch": True}),
+        applied=lambda w: w.sim.device(w.did).control_count,
+    ),
+    "bindings.list": Call(
+        Kind.READ, "GET", "/app/bindings", lambda w: w.client.bindings.list().collect()
+    ),
+    "sharing.list": Call(
+        Kind.READ, "GET", "/app/sharing", lambda w: w.client.sharing.list(0).collect()
+    ),
+    "groups.list": Call(Kind.READ, "GET", "/app/group", lambda w: w.client.groups.list()),
+    "groups.create": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/group",
+        lambda w: w.client.groups.create("hall", product_key=DEMO_PRODUCT_KEY),
+        applied=lambda w: len(w.sim.state.groups),
+    ),
+    "rules.list": Call(Kind.READ, "GET", "/app/rules", lambda w: w.client.rules.list().collect()),
+    "scenes.list": Call(Kind.READ, "GET", "/app/scene", lambda w: w.client.scenes.list()),
+    "scenes.run": Call(
+        Kind.COMMAND,
+        "POST",
+        "/app/scene/.+/task",
+        lambda w: w.client.scenes.run(w.scene_id),
+        applied=_scene_runs,
+    ),
+    "schedulers.list": Call(
+        Kind.READ,
+        "GET",
+        "/app/devices/.+/scheduler",
+        lambda w: w.client.schedulers.list(w.did).collect(),
+    ),
+    "common_schedulers.list": Call(
+        Kind.READ,
+        "GET",
+        "/app/common_scheduler",
+        lambda w: w.client.common_schedulers.list().collect(),
+    ),
+    "data.aggregate": Call(
+        Kind.READ,
+        "GET",
+        "/app/devdata/.+/agg_data",
+        lambda w: w.client.data.aggregate(
+            w.did,
+            attrs="temperature",
+            start=w.since,
+            end=w.since + 2 * 86400,
+            unit="DAYS",
+        ),
+    ),
+}
+
+
+@pytest.fixture
+async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
+    """Something in every list, so a retried call is seen to return the same items."""
+    sim.add_product(DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS)
+    did, other = (
+        sim.add_device(DEMO_PRODUCT_KEY, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS))
+        for _ in range(2)
+    )
+    sim.add_user("bob", "b0b-password")
+    message = sim.state.add_message(alice_uid, "a device was shared with you")
+    sim.state.report(did, {"temperature": 21})
+    async with GizwitsClient(
+        sim.app_id,
+        base_url=sim.base_url,
+        username=USERNAME,
+        password=PASSWORD,
+        app_secret=sim.app_secret,
+    ) as client:
+        await client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
+        scene_id = await client.scenes.create("on", [SceneTask.device(did, attrs={"switch": 1})])
+        await client.sharing.create(did=did, username="bob")
+        # The rule acts on the other lamp, so it never adds to this lamp's control count.
+        rule = Rule(
+            did=did,
+            product_key=DEMO_PRODUCT_KEY,
+            name="on, other red",
+            input=[RuleInput(did=did, product_key=DEMO_PRODUCT_KEY, prefix="device1")],
+            condition=[[Condition.compare("device1.switch", "==", value=True)]],
+            output=[[RuleAction.control(other, attrs={"LED_R": 100})]],
+        )
+        await client.rules.create(rule)
+        weekly = Schedule.weekly(["mon"], time(7, 30), attrs={"LED_R": 5})
+        await client.schedulers.create(did, weekly)
+        await client.common_schedulers.create(
+            Schedule.weekly(["tue"], time(8, 0), did=did, attrs={"LED_R": 6})
+        )
+        yield World(sim, client, did, message.id, scene_id, sim.clock.now() - 86400)
+
+
+def test_the_table_covers_every_fault_and_kind() -> None:
+    assert set(EXPECTED) == set(FAULTS)
+    assert {call.kind for call in CALLS.values()} == set(Kind)
+
+
+@pytest.mark.parametrize("fault_id", list(FAULTS))
+@pytest.mark.parametrize("call_id", list(CALLS))
+async def test_fault_matrix(
+    world: World,
+    sleeps: SleepRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    call_id: str,
+    fault_id: str,
+) -> None:
+    call = CALLS[call_id]
+    fault = FAULTS[fault_id]
+    expected = EXPECTED[fault_id][KIND_COLUMN[call.kind]]
+    sim = world.sim
+    baseline = await call.run(world)
+    applied_before = call.applied(world) if call.applied else 0
+    logins_before = sim.state.login_count
+    sim.reset_counters()
+    sleeps.calls.clear()
+    rule = sim.faults.add(method=call.method, path=call.path, **fault)
+    if "delay" in fault:
+        _shorten_first_attempt(world.client, monkeypatch)
+
+    if isinstance(expected, Done):
+        result = await call.run(world)
+        if call.kind is not Kind.WRITE:  # a write's answer (a new id) differs by nature
+            assert result == baseline
+            assert result not in ([], {}), "the world should give every list something"
+    else:
+        with pytest.raises(GizwitsError) as caught:
+            await call.run(world)
+        error = caught.value
+        assert type(error) is expected, f"{type(error).__name__}: {error}"
+        _check_error_details(error, fault)
+
+    assert rule.hits == 1
+    sent = sim.count(call.method, call.path)
+    assert sent == (2 if expected is RETRIED else 1)
+    if fault_id == "http429_retry_after":
+        assert sleeps.calls == [float(RETRY_AFTER)]
+    if fault_id in TOKEN_FAULTS and expected is RETRIED:
+        # Renewed without waiting: one new login (user calls) or app token (SMS).
+        assert sleeps.calls == []
+        assert sim.state.login_count - logins_before == (call.credential == "user")
+        assert sim.count("POST", "/app/request_token") == (call.credential == "app")
+    else:
+        assert sim.state.login_count == logins_before
+    if call.applied is not None:
+        applied = call.applied(world) - applied_before
+        # Applied once when the call succeeded or the server acted before the fault; never
+        # twice: a write the server may have received is not resent.
+        reached = expected is RETRIED or expected is IGNORED or fault.get("after_handler", False)
+        assert applied == int(reached)
+
+
+def _shorten_first_attempt(client: GizwitsClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    transport = client._transport
+    attempt = transport._attempt
+    shortened: list[bool] = []
+
+    async def first_attempt_short(*args: Any, **kwargs: Any) -> Any:
+        if not shortened:
+            shortened.append(True)
+            kwargs["timeout"] = SHORT_TIMEOUT
+        return await attempt(*args, **kwargs)
+
+    monkeypatch.setattr(transport, "_attempt", first_attempt_short)
+
+
+def _check_error_details(error: GizwitsError, fault: dict[str, Any]) -> None:
+    if isinstance(error, GizwitsAPIError):
+        assert error.status == fault.get("status", 400)
+        assert error.error_code == fault.get("error_code")
+    elif isinstance(error, GizwitsConnectionError):
+        # The request left: whether the server acted is unknown, so it was not resent.
+        assert error.request_sent is True
+    else:
+        assert isinstance(error, GizwitsResponseError)
+        # The transport knows the status of a body that is not JSON; a resource that finds
+        # the wrong shape knows only the body.
+        assert error.status in (200, None)
+
+
+# -- the simulator's fault options used above ------------------------------------------------
+
+
+async def _get_status(sim: GizwitsSimulator) -> tuple[aiohttp.ClientResponse, bytes]:
+    async with (
+        aiohttp.ClientSession(headers={APP_ID_HEADER: sim.app_id}) as session,
+        session.get(sim.base_url + "/status") as response,
+    ):
+        return response, await response.read()
+
+
+async def test_truncate_answers_a_shorter_complete_body(sim: GizwitsSimulator) -> None:
+    sim.faults.add(path="/status", after_handler=True, truncate=5)
+    response, body = await _get_status(sim)
+    assert response.status == 200
+    assert body == b'{"sta'
+
+
+async def test_truncate_with_reset_cuts_the_transfer_off(sim: GizwitsSimulator) -> None:
+    sim.faults.add(path="/status", after_handler=True, truncate=5, reset=True)
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await _get_status(sim)
+
+
+async def test_a_delay_ends_when_the_client_hangs_up(sim: GizwitsSimulator) -> None:
+    sim.faults.add(path="/status", delay=30.0, status=504)
+    async with GizwitsClient(sim.app_id, base_url=sim.base_url, request_timeout=0.05) as client:
+        with pytest.raises(GizwitsTimeoutError):
+            await client._transport.request("GET", "/status", auth=Auth.NONE, max_retries=0)
+    for _ in range(200):
+        if sim.in_flight == 0:
+            break
+        await asyncio.sleep(0.01)
+    # The handler stopped waiting long before its 30 s: nothing is left in flight.
+    assert sim.in_flight == 0
