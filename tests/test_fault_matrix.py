@@ -37,7 +37,12 @@ from gizwits_async import (
 )
 from gizwits_async._transport import APP_ID_HEADER, Auth
 from gizwits_async.simulator import GizwitsSimulator
-from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from gizwits_async.simulator.presets import (
+    DEMO_DATAPOINTS,
+    DEMO_INITIAL_ATTRS,
+    DEMO_PRODUCT_KEY,
+    DEMO_PRODUCT_SECRET,
+)
 from tests.conftest import PASSWORD, USERNAME, SleepRecorder
 
 # The timeout of the attempt a "timeout" fault hits; every other attempt has the default 10 s,
@@ -172,6 +177,17 @@ def _scene_runs(world: World) -> int:
     return world.sim.state.automation.scenes[world.scene_id].run
 
 
+async def _bind_a_new_device(world: World) -> Any:
+    # Each run binds a device of its own, so every bind the server applies is counted.
+    mac = f"{len(world.sim.state.devices):012x}"
+    world.sim.add_device(DEMO_PRODUCT_KEY, mac=mac)
+    return await world.client.bindings.bind_mac(DEMO_PRODUCT_KEY, mac)
+
+
+def _bindings_of_alice(world: World) -> int:
+    return len(world.sim.state.bindings_of(world.sim.state.bindings_to(world.did)[0].uid))
+
+
 async def _request_app_token(world: World) -> Any:
     # Each call issues a new token, so what compares with the first call is that one came.
     token = await world.client.users.request_app_token()
@@ -221,6 +237,24 @@ CALLS: Final[dict[str, Call]] = {
     ),
     "bindings.list": Call(
         Kind.READ, "GET", "/app/bindings", lambda w: w.client.bindings.list().collect()
+    ),
+    "bindings.bind_mac": Call(
+        Kind.WRITE, "POST", "/app/bind_mac", _bind_a_new_device, applied=_bindings_of_alice
+    ),
+    "devices.datapoints": Call(
+        Kind.PUBLIC,
+        "GET",
+        "/app/datapoint",
+        lambda w: w.client.devices.datapoints(DEMO_PRODUCT_KEY, refresh=True),
+        credential="none",
+    ),
+    "devices.raw_data": Call(
+        Kind.READ,
+        "GET",
+        "/app/devices/.+/raw_data",
+        lambda w: w.client.devices.raw_data(
+            w.did, start=w.since, end=w.since + 86400 + 3600, sort="asc"
+        ).collect(),
     ),
     "sharing.list": Call(
         Kind.READ, "GET", "/app/sharing", lambda w: w.client.sharing.list(0).collect()
@@ -272,7 +306,9 @@ CALLS: Final[dict[str, Call]] = {
 @pytest.fixture
 async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
     """Something in every list, so a retried call is seen to return the same items."""
-    sim.add_product(DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS)
+    sim.add_product(
+        DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS, product_secret=DEMO_PRODUCT_SECRET
+    )
     did, other = (
         sim.add_device(DEMO_PRODUCT_KEY, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS))
         for _ in range(2)
@@ -286,6 +322,7 @@ async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
         username=USERNAME,
         password=PASSWORD,
         app_secret=sim.app_secret,
+        product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET},
     ) as client:
         await client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
         scene_id = await client.scenes.create("on", [SceneTask.device(did, attrs={"switch": 1})])

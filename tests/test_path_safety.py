@@ -84,8 +84,19 @@ class PathCall:
     numeric: bool = False  # the id must be a number: only digits are accepted
 
 
-# Issue #4's calls that take a did, mac or id join as one row each.
 PATH_CALLS: Final[dict[str, PathCall]] = {
+    "bindings.update": PathCall(
+        lambda c, v: c.bindings.update(v, remark="hall"), "PUT", "/app/bindings/{}"
+    ),
+    "bindings.guests": PathCall(lambda c, v: c.bindings.guests(v), "GET", "/app/{}/bindings"),
+    "bindings.remove_guest": PathCall(
+        lambda c, v: c.bindings.remove_guest(v, "uid1"), "DELETE", "/app/{}/bindings"
+    ),
+    "devices.raw_data": PathCall(
+        lambda c, v: c.devices.raw_data(v, start=0, end=3600).collect(),
+        "GET",
+        "/app/devices/{}/raw_data",
+    ),
     "devices.latest": PathCall(lambda c, v: c.devices.latest(v), "GET", "/app/devdata/{}/latest"),
     "devices.get": PathCall(lambda c, v: c.devices.get(v), "GET", "/app/devices/{}"),
     "devices.control": PathCall(

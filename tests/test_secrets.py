@@ -47,8 +47,7 @@ async def test_token_and_password_stay_out_of_debug_logs_reprs_and_errors(
             assert secret not in text
 
 
-# -- a whole DEBUG run: log-in, app token, SMS and captcha codes, QR shares, control ---------
-# Issue #4's bindings.bind_mac (signed with the product secret) joins this run once merged.
+# -- a whole DEBUG run: log-in, app token, SMS and captcha codes, QR shares, bind_mac, control
 
 PHONE = "13800138000"
 NEW_PHONE = "13900139000"
@@ -111,6 +110,7 @@ async def test_a_debug_run_leaks_no_token_password_secret_passcode_or_code(
         sim.app_secret,
         PRODUCT_SECRET,
         sim.device(did).passcode,
+        *(device.passcode for device in sim.state.devices.values()),
         captcha_code,
         invitation.code,
         invitation.qr_content,
@@ -118,7 +118,7 @@ async def test_a_debug_run_leaks_no_token_password_secret_passcode_or_code(
         *sim.state.tokens,
         *sim.state.app_tokens,
     }
-    assert len(run.errors) == 9
+    assert len(run.errors) == 10
     assert len(sim.state.tokens) >= 4
     assert len(sim.sms_outbox) == 3
     assert any(record.levelno == logging.DEBUG for record in caplog.records)
@@ -171,7 +171,11 @@ async def _qr_share(
 
 
 async def _control(sim: GizwitsSimulator, alice: GizwitsClient, did: str, run: Run) -> None:
-    """Control, devices with their passcode, and a token refused twice."""
+    """A signed bind, control, devices with their passcode, and a token refused twice."""
+    sim.add_device(PRODUCT_KEY, mac="a1b2c3d4e5f6")
+    run.models.append(await alice.bindings.bind_mac(PRODUCT_KEY, "A1:B2:C3:D4:E5:F6"))
+    sim.faults.add(method="POST", path="/app/bind_mac", error_code=9044)
+    await run.expect_error(alice.bindings.bind_mac(PRODUCT_KEY, "A1:B2:C3:D4:E5:F6"))
     await alice.devices.control(did, attrs={"switch": True})
     run.models.append(await alice.devices.get(did))
     run.models += await alice.bindings.list().collect()
