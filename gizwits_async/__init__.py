@@ -1,4 +1,13 @@
-"""gizwits-async: an asyncio client for the Gizwits (机智云) IoT cloud Open API."""
+"""gizwits-async: an asyncio client for the Gizwits (机智云) IoT cloud Open API.
+
+The models of the areas a program may never use (rules, scenes, schedules, sharing, groups,
+...) are loaded on first use, which keeps ``import gizwits_async`` close to the cost of
+importing aiohttp.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from gizwits_async.auth import FileTokenStore, MemoryTokenStore, TokenStore
 from gizwits_async.bulk import BulkResult
@@ -18,54 +27,100 @@ from gizwits_async.errors import (
     GizwitsServerError,
     GizwitsTimeoutError,
 )
-from gizwits_async.models import (
-    AggregateEntry,
-    AggregateResult,
-    AppToken,
-    BindingInfo,
-    Captcha,
-    Condition,
-    Datapoint,
-    DatapointType,
-    Device,
-    DeviceRole,
-    DeviceStatus,
-    DeviceType,
-    ErrorInfo,
-    EventAttr,
-    Gender,
-    Group,
-    GroupChangeDetail,
-    GroupChangeResult,
-    GroupDevice,
-    GuestUser,
-    Message,
-    MessageStatus,
-    ProductDatapoints,
-    RawDataEntry,
-    RawDataType,
-    Rule,
-    RuleAction,
-    RuleEvent,
-    RuleInput,
-    RuleParam,
-    Scene,
-    SceneRunStatus,
-    SceneTask,
-    SceneTaskType,
-    Schedule,
-    ServiceStatus,
-    Sharing,
-    SharingDirection,
-    SharingInvitation,
-    SharingQRInfo,
-    SharingStatus,
-    SharingType,
-    UnbindResult,
-    User,
-    UserToken,
-)
+from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
+from gizwits_async.models.system import ErrorInfo, ServiceStatus
+from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToken
 from gizwits_async.pagination import AsyncPaginator, Page
+
+if TYPE_CHECKING:
+    from gizwits_async.models import (
+        AggregateEntry,
+        AggregateResult,
+        BindingInfo,
+        Condition,
+        Datapoint,
+        DatapointType,
+        EventAttr,
+        Group,
+        GroupChangeDetail,
+        GroupChangeResult,
+        GroupDevice,
+        GuestUser,
+        Message,
+        MessageStatus,
+        ProductDatapoints,
+        RawDataEntry,
+        RawDataType,
+        Rule,
+        RuleAction,
+        RuleEvent,
+        RuleInput,
+        RuleParam,
+        Scene,
+        SceneRunStatus,
+        SceneTask,
+        SceneTaskType,
+        Schedule,
+        Sharing,
+        SharingDirection,
+        SharingInvitation,
+        SharingQRInfo,
+        SharingStatus,
+        SharingType,
+        UnbindResult,
+    )
+
+_LAZY_MODELS = frozenset(
+    {
+        "AggregateEntry",
+        "AggregateResult",
+        "BindingInfo",
+        "Condition",
+        "Datapoint",
+        "DatapointType",
+        "EventAttr",
+        "Group",
+        "GroupChangeDetail",
+        "GroupChangeResult",
+        "GroupDevice",
+        "GuestUser",
+        "Message",
+        "MessageStatus",
+        "ProductDatapoints",
+        "RawDataEntry",
+        "RawDataType",
+        "Rule",
+        "RuleAction",
+        "RuleEvent",
+        "RuleInput",
+        "RuleParam",
+        "Scene",
+        "SceneRunStatus",
+        "SceneTask",
+        "SceneTaskType",
+        "Schedule",
+        "Sharing",
+        "SharingDirection",
+        "SharingInvitation",
+        "SharingQRInfo",
+        "SharingStatus",
+        "SharingType",
+        "UnbindResult",
+    }
+)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
+
+    def __getattr__(name: str) -> Any:
+        if name in _LAZY_MODELS:
+            from gizwits_async import models  # noqa: PLC0415 - loaded on first use, see above
+
+            value = getattr(models, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

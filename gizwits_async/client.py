@@ -9,7 +9,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import aiohttp
 
@@ -25,17 +25,19 @@ from gizwits_async.auth import (
 from gizwits_async.errors import GizwitsClientClosedError
 from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
-from gizwits_async.resources.bindings import BindingsResource
-from gizwits_async.resources.data import DataResource
-from gizwits_async.resources.devices import DevicesResource
-from gizwits_async.resources.groups import GroupsResource
-from gizwits_async.resources.messages import MessagesResource
-from gizwits_async.resources.rules import RulesResource
-from gizwits_async.resources.scenes import ScenesResource
-from gizwits_async.resources.schedulers import CommonSchedulersResource, SchedulersResource
-from gizwits_async.resources.sharing import SharingResource
-from gizwits_async.resources.system import SystemResource
-from gizwits_async.resources.users import UsersResource
+
+if TYPE_CHECKING:
+    from gizwits_async.resources.bindings import BindingsResource
+    from gizwits_async.resources.data import DataResource
+    from gizwits_async.resources.devices import DevicesResource
+    from gizwits_async.resources.groups import GroupsResource
+    from gizwits_async.resources.messages import MessagesResource
+    from gizwits_async.resources.rules import RulesResource
+    from gizwits_async.resources.scenes import ScenesResource
+    from gizwits_async.resources.schedulers import CommonSchedulersResource, SchedulersResource
+    from gizwits_async.resources.sharing import SharingResource
+    from gizwits_async.resources.system import SystemResource
+    from gizwits_async.resources.users import UsersResource
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +49,21 @@ class Region(enum.StrEnum):
     US = "us"
     EU = "eu"
 
+
+RESOURCE_NAMES = (
+    "system",
+    "users",
+    "devices",
+    "bindings",
+    "messages",
+    "sharing",
+    "groups",
+    "rules",
+    "scenes",
+    "schedulers",
+    "common_schedulers",
+    "data",
+)
 
 REGION_URLS: dict[Region, str] = {
     Region.CN: "https://api.gizwits.com",
@@ -172,21 +189,86 @@ class GizwitsClient:
         self._transport.app_auth = self._app_tokens
 
         self._parent: GizwitsClient | None = None
-        self._attach_resources()
 
-    def _attach_resources(self) -> None:
-        self.system = SystemResource(self)
-        self.users = UsersResource(self)
-        self.devices = DevicesResource(self)
-        self.bindings = BindingsResource(self)
-        self.messages = MessagesResource(self)
-        self.sharing = SharingResource(self)
-        self.groups = GroupsResource(self)
-        self.rules = RulesResource(self)
-        self.scenes = ScenesResource(self)
-        self.schedulers = SchedulersResource(self)
-        self.common_schedulers = CommonSchedulersResource(self)
-        self.data = DataResource(self)
+    # Resources are built on first use, and their modules imported then: a program that only
+    # reads devices never loads the rules, scenes or schedules code.
+
+    @functools.cached_property
+    def system(self) -> SystemResource:
+        from gizwits_async.resources.system import SystemResource  # noqa: PLC0415
+
+        return SystemResource(self)
+
+    @functools.cached_property
+    def users(self) -> UsersResource:
+        from gizwits_async.resources.users import UsersResource  # noqa: PLC0415
+
+        return UsersResource(self)
+
+    @functools.cached_property
+    def devices(self) -> DevicesResource:
+        from gizwits_async.resources.devices import DevicesResource  # noqa: PLC0415
+
+        return DevicesResource(self)
+
+    @functools.cached_property
+    def bindings(self) -> BindingsResource:
+        from gizwits_async.resources.bindings import BindingsResource  # noqa: PLC0415
+
+        return BindingsResource(self)
+
+    @functools.cached_property
+    def messages(self) -> MessagesResource:
+        from gizwits_async.resources.messages import MessagesResource  # noqa: PLC0415
+
+        return MessagesResource(self)
+
+    @functools.cached_property
+    def sharing(self) -> SharingResource:
+        from gizwits_async.resources.sharing import SharingResource  # noqa: PLC0415
+
+        return SharingResource(self)
+
+    @functools.cached_property
+    def groups(self) -> GroupsResource:
+        from gizwits_async.resources.groups import GroupsResource  # noqa: PLC0415
+
+        return GroupsResource(self)
+
+    @functools.cached_property
+    def rules(self) -> RulesResource:
+        from gizwits_async.resources.rules import RulesResource  # noqa: PLC0415
+
+        return RulesResource(self)
+
+    @functools.cached_property
+    def scenes(self) -> ScenesResource:
+        from gizwits_async.resources.scenes import ScenesResource  # noqa: PLC0415
+
+        return ScenesResource(self)
+
+    @functools.cached_property
+    def schedulers(self) -> SchedulersResource:
+        from gizwits_async.resources.schedulers import SchedulersResource  # noqa: PLC0415
+
+        return SchedulersResource(self)
+
+    @functools.cached_property
+    def common_schedulers(self) -> CommonSchedulersResource:
+        from gizwits_async.resources.schedulers import CommonSchedulersResource  # noqa: PLC0415
+
+        return CommonSchedulersResource(self)
+
+    @functools.cached_property
+    def data(self) -> DataResource:
+        from gizwits_async.resources.data import DataResource  # noqa: PLC0415
+
+        return DataResource(self)
+
+    def _forget_resources(self) -> None:
+        """Drop built resources (a view copies its client, and must build its own)."""
+        for name in RESOURCE_NAMES:
+            self.__dict__.pop(name, None)
 
     def __repr__(self) -> str:
         user = self._username or self._phone_id or "-"
@@ -236,7 +318,7 @@ class GizwitsClient:
             request_timeout=request_timeout,
             total_timeout=total_timeout,
         )
-        self._attach_resources()
+        self._forget_resources()
 
     # -- session ---------------------------------------------------------------------------
 
