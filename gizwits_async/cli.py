@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import csv
 import getpass
+import io
 import json
 import os
 import sys
@@ -33,7 +34,11 @@ from gizwits_async.models.schedules import Schedule
 from gizwits_async.models.sharing import SharingDirection
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
-from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY, DEMO_PRODUCT_SECRET
+from gizwits_async.simulator.presets import (
+    DEMO_INITIAL_ATTRS,
+    DEMO_PRODUCT_KEY,
+    DEMO_PRODUCT_SECRET,
+)
 
 DEMO_MIN_DEVICES = 12  # the tour uses ten for a group and a few more for the rule and schedule
 GUEST_USERNAME = "guest"
@@ -85,6 +90,7 @@ class DemoTour:
         self.dids = dids
         self.guest: GizwitsClient | None = None
         self.group_id = ""
+        self.started = sim.clock.now()
 
     def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
         count = len(self.dids)
@@ -92,6 +98,7 @@ class DemoTour:
             ("system status", self.system),
             ("register a second user", self.register),
             ("log in", self.login),
+            ("bind a new device by MAC (signed)", self.bind),
             ("list bindings", self.bindings),
             ("read a device", self.read),
             ("control a device", self.control),
@@ -103,6 +110,7 @@ class DemoTour:
             ("scene: device, 10 s delay, group", self.scene),
             ("schedule fired by the clock", self.schedule),
             ("rule: A.switch on -> B.LED_R 100", self.rule),
+            ("export a device's raw log", self.export_raw),
             ("aggregate a day of reports", self.aggregate),
             ("token refresh", self.token_refresh),
         ]
@@ -127,6 +135,13 @@ class DemoTour:
     async def login(self) -> str:
         token = await self.client.login(DEMO_USERNAME, DEMO_PASSWORD)
         return f"token valid for {token.expires_in() / 86400:.0f} days"
+
+    async def bind(self) -> str:
+        mac = "accf23b0d446"
+        self.sim.add_device(DEMO_PRODUCT_KEY, mac=mac, attrs=dict(DEMO_INITIAL_ATTRS))
+        device = await self.client.bindings.bind_mac(DEMO_PRODUCT_KEY, mac, dev_alias="Porch")
+        role = device.role.value if device.role else "-"
+        return f"{device.did[:8]}… bound as {role}, alias {device.dev_alias}"
 
     async def bindings(self) -> str:
         found = await self.client.bindings.list().collect()
@@ -221,6 +236,18 @@ class DemoTour:
         status = await self.client.devices.latest(target)
         return f"B.LED_R={status.attrs.get('LED_R')}"
 
+    async def export_raw(self) -> str:
+        did = self.dids[0]
+        start, end = self.started - 60, self.sim.clock.now()
+        buffer = io.StringIO()
+        count = 0
+        async for entry in self.client.devices.raw_data(did, start=start, end=end, sort="asc"):
+            buffer.write(json.dumps(_export_row(entry)) + "\n")
+            count += 1
+        return (
+            f"{count} entries since the tour began, as JSON lines ({len(buffer.getvalue())} bytes)"
+        )
+
     async def aggregate(self) -> str:
         did = self.dids[6]
         # Report at half past each hour of a whole day, so each hourly bucket holds one value.
@@ -257,7 +284,11 @@ async def demo(out: TextIO, *, devices: int = 200) -> int:
         sim.state.set_online(dids[-1], online=False)
         report = Report(out)
         async with GizwitsClient(
-            sim.app_id, base_url=sim.base_url, username=DEMO_USERNAME, password=DEMO_PASSWORD
+            sim.app_id,
+            base_url=sim.base_url,
+            username=DEMO_USERNAME,
+            password=DEMO_PASSWORD,
+            product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET},
         ) as client:
             tour = DemoTour(sim, client, dids)
             try:

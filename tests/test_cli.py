@@ -16,7 +16,9 @@ def test_demo_runs_the_tour_and_reports_every_step() -> None:
     assert cli.main(["demo", "--devices", "12"], out=out) == 0
     text = out.getvalue()
     expected = {
-        "list bindings": "12 devices bound",
+        "bind a new device by MAC (signed)": "bound as special, alias Porch",
+        "list bindings": "13 devices bound",
+        "export a device's raw log": "entries since the tour began, as JSON lines",
         "control 12 devices at once": "11 ok, 1 failed (GizwitsDeviceOfflineError)",
         "share a device with the second user": "1 invitation accepted",
         "messages of both users": "owner 2, guest 2",
@@ -32,7 +34,9 @@ def test_demo_runs_the_tour_and_reports_every_step() -> None:
     }
     for step, result in expected.items():
         assert result in lines[step]
-    assert "16 steps" in text
+    assert "18 steps" in text
+    raw_line = lines["export a device's raw log"]
+    assert int(raw_line.split("ms")[1].split()[0]) >= 4  # control, report, fan-out, report
 
 
 async def test_serve_answers_on_its_port_until_stopped() -> None:
