@@ -70,50 +70,11 @@ if TYPE_CHECKING:
         UnbindResult,
     )
 
-_LAZY_MODELS = frozenset(
-    {
-        "AggregateEntry",
-        "AggregateResult",
-        "BindingInfo",
-        "Condition",
-        "Datapoint",
-        "DatapointType",
-        "EventAttr",
-        "Group",
-        "GroupChangeDetail",
-        "GroupChangeResult",
-        "GroupDevice",
-        "GuestUser",
-        "Message",
-        "MessageStatus",
-        "ProductDatapoints",
-        "RawDataEntry",
-        "RawDataType",
-        "Rule",
-        "RuleAction",
-        "RuleEvent",
-        "RuleInput",
-        "RuleParam",
-        "Scene",
-        "SceneRunStatus",
-        "SceneTask",
-        "SceneTaskType",
-        "Schedule",
-        "Sharing",
-        "SharingDirection",
-        "SharingInvitation",
-        "SharingQRInfo",
-        "SharingStatus",
-        "SharingType",
-        "UnbindResult",
-    }
-)
-
-
 if not TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
 
     def __getattr__(name: str) -> Any:
-        if name in _LAZY_MODELS:
+        # The exported models that are not imported above; gizwits_async.models loads them.
+        if name in __all__:
             from gizwits_async import models  # noqa: PLC0415 - loaded on first use, see above
 
             value = getattr(models, name)
