@@ -13,6 +13,8 @@ import pytest
 
 from gizwits_async import GizwitsClient
 from gizwits_async.simulator import GizwitsSimulator
+from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from gizwits_async.simulator.state import Group
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PRODUCT_KEY = "6f3074fe43894547a4f1314bd7e3ae0b"
@@ -67,6 +69,32 @@ async def client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
         app_secret=sim.app_secret,
     ) as gizwits:
         yield gizwits
+
+
+@pytest.fixture
+def lamps(sim: GizwitsSimulator, alice_uid: str) -> list[str]:
+    """Three demo lamps (bool, enum, uint8, read-only, alert, fault and binary datapoints)
+    bound to alice."""
+    sim.add_product(DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS)
+    return [
+        sim.add_device(DEMO_PRODUCT_KEY, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS))
+        for _ in range(3)
+    ]
+
+
+@pytest.fixture
+def group(sim: GizwitsSimulator, alice_uid: str, lamps: list[str]) -> Group:
+    """Lamps 2 and 3 in one single-product group, made in the simulator's state directly."""
+    made = Group(
+        id="g" * 24,
+        uid=alice_uid,
+        group_name="hall",
+        product_key=DEMO_PRODUCT_KEY,
+        created_at=sim.clock.now(),
+        dids=lamps[1:],
+    )
+    sim.state.groups[made.id] = made
+    return made
 
 
 class SleepRecorder:

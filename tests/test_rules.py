@@ -20,18 +20,9 @@ from gizwits_async import (
 from gizwits_async.models.rules import RuleActionType, rule_literal
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.automation import compare, parse_literal
-from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY
 
 PK = DEMO_PRODUCT_KEY
-
-
-@pytest.fixture
-def lamps(sim: GizwitsSimulator, alice_uid: str) -> tuple[str, str, str]:
-    """Three demo lamps bound to alice: A (the trigger), B and C."""
-    sim.add_product(PK, datapoints=DEMO_DATAPOINTS)
-    return tuple(  # type: ignore[return-value]
-        sim.add_device(PK, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS)) for _ in range(3)
-    )
 
 
 def switch_rule(a: str, b: str, **changes: Any) -> Rule:
@@ -49,7 +40,7 @@ def switch_rule(a: str, b: str, **changes: Any) -> Rule:
 
 
 async def test_rule_a_switch_on_sets_b_led_r_on_the_simulator(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     rule_id = await client.rules.create(switch_rule(a, b))
@@ -63,7 +54,7 @@ async def test_rule_a_switch_on_sets_b_led_r_on_the_simulator(
 
 
 async def test_create_sends_the_rule_with_raw_as_a_byte_list(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, c = lamps
     rule = Rule(
@@ -119,7 +110,7 @@ async def test_create_sends_the_rule_with_raw_as_a_byte_list(
 
 
 async def test_list_pages_and_decodes_rules(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     raw_rule = switch_rule(a, b, output=[[RuleAction.control(b, raw=b"\x01\x02")]])
@@ -139,7 +130,7 @@ async def test_list_pages_and_decodes_rules(
 
 
 async def test_update_puts_the_whole_rule_with_its_id(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, c = lamps
     rule_id = await client.rules.create(switch_rule(a, b))
@@ -153,7 +144,7 @@ async def test_update_puts_the_whole_rule_with_its_id(
 
 
 async def test_delete_removes_the_rule_and_it_no_longer_fires(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     rule_id = await client.rules.create(switch_rule(a, b))
@@ -167,7 +158,7 @@ async def test_delete_removes_the_rule_and_it_no_longer_fires(
 
 
 async def test_a_mapping_is_accepted_as_a_rule(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     mapping = {
@@ -187,7 +178,7 @@ async def test_a_mapping_is_accepted_as_a_rule(
 
 
 async def test_output_groups_run_in_parallel_and_delays_wait_on_the_clock(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, c = lamps
     output = [
@@ -209,7 +200,7 @@ async def test_output_groups_run_in_parallel_and_delays_wait_on_the_clock(
 
 
 async def test_a_group_stops_at_its_first_failure(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, c = lamps
     output = [
@@ -222,7 +213,7 @@ async def test_a_group_stops_at_its_first_failure(
 
 
 async def test_interval_keeps_a_rule_quiet_after_it_fired(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     rule_id = await client.rules.create(switch_rule(a, b, interval=60))
@@ -241,7 +232,7 @@ async def test_interval_keeps_a_rule_quiet_after_it_fired(
 async def test_alert_rules_fire_when_the_alert_datapoint_changes(
     sim: GizwitsSimulator,
     client: GizwitsClient,
-    lamps: tuple[str, str, str],
+    lamps: list[str],
     event_attr: Any,
     reports: list[bool],
 ) -> None:
@@ -261,7 +252,7 @@ async def test_alert_rules_fire_when_the_alert_datapoint_changes(
 
 
 async def test_fault_rule_fires_on_the_fault_datapoint(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     rule = switch_rule(
@@ -276,7 +267,7 @@ async def test_fault_rule_fires_on_the_fault_datapoint(
 
 @pytest.mark.parametrize("event", [RuleEvent.ONLINE, RuleEvent.OFFLINE])
 async def test_online_and_offline_rules(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str], event: RuleEvent
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str], event: RuleEvent
 ) -> None:
     a, b, _ = lamps
     await client.rules.create(switch_rule(a, b, event=event, condition=[]))
@@ -287,7 +278,7 @@ async def test_online_and_offline_rules(
 
 
 async def test_conditions_are_an_or_of_and_groups(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, c = lamps
     condition = [
@@ -308,7 +299,7 @@ async def test_conditions_are_an_or_of_and_groups(
 
 
 async def test_rules_that_trigger_each_other_stop(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     await client.rules.create(
@@ -323,7 +314,7 @@ async def test_rules_that_trigger_each_other_stop(
 
 
 async def test_params_sends_product_keys_comma_joined(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     params = await client.rules.params([PK, "ffffffffffffffffffffffffffffffff"])
     assert sim.requests_to("GET", "/app/rules/params")[0].query == {
@@ -338,7 +329,7 @@ async def test_params_sends_product_keys_comma_joined(
 
 
 async def test_params_without_product_keys_sends_no_filter(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     params = await client.rules.params()
     assert sim.requests_to("GET", "/app/rules/params")[0].query == {}
@@ -514,7 +505,7 @@ def fill(value: Any, a: str, b: str) -> Any:
     ],
 )
 async def test_the_simulator_refuses_malformed_rules(
-    client: GizwitsClient, lamps: tuple[str, str, str], change: dict[str, Any], code: ErrorCode
+    client: GizwitsClient, lamps: list[str], change: dict[str, Any], code: ErrorCode
 ) -> None:
     a, b, _ = lamps
     template: dict[str, Any] = {
@@ -531,7 +522,7 @@ async def test_the_simulator_refuses_malformed_rules(
 
 
 async def test_rules_of_other_users_are_out_of_reach(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: tuple[str, str, str]
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     bob = sim.add_user("bob", "B0b-secret-pw")

@@ -19,33 +19,12 @@ from gizwits_async import (
 from gizwits_async.models import decode
 from gizwits_async.models.scenes import encode_scene_tasks
 from gizwits_async.simulator import GizwitsSimulator
-from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_PRODUCT_KEY
 from gizwits_async.simulator.state import Group
 from tests.conftest import PRODUCT_KEY
 
 PK = DEMO_PRODUCT_KEY
 DATAPOINTS = decode(DEMO_DATAPOINTS, ProductDatapoints)
-
-
-@pytest.fixture
-def lamps(sim: GizwitsSimulator, alice_uid: str) -> list[str]:
-    sim.add_product(PK, datapoints=DEMO_DATAPOINTS)
-    return [sim.add_device(PK, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS)) for _ in range(3)]
-
-
-@pytest.fixture
-def group(sim: GizwitsSimulator, alice_uid: str, lamps: list[str]) -> Group:
-    """Lamps 1 and 2 in one group (the groups HTTP API is another area's)."""
-    made = Group(
-        id="g" * 24,
-        uid=alice_uid,
-        group_name="hall",
-        product_key=PK,
-        created_at=sim.clock.now(),
-        dids=lamps[1:],
-    )
-    sim.state.groups[made.id] = made
-    return made
 
 
 async def test_create_sends_enum_as_index_and_binary_and_raw_as_base64(

@@ -18,33 +18,13 @@ from gizwits_async import (
 )
 from gizwits_async.models import decode
 from gizwits_async.simulator import GizwitsSimulator
-from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
+from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY
 from gizwits_async.simulator.state import Group
 from gizwits_async.simulator.timetable import next_run
 
 PK = DEMO_PRODUCT_KEY
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def lamps(sim: GizwitsSimulator, alice_uid: str) -> list[str]:
-    sim.add_product(PK, datapoints=DEMO_DATAPOINTS)
-    return [sim.add_device(PK, owner=alice_uid, attrs=dict(DEMO_INITIAL_ATTRS)) for _ in range(3)]
-
-
-@pytest.fixture
-def group(sim: GizwitsSimulator, alice_uid: str, lamps: list[str]) -> Group:
-    made = Group(
-        id="a" * 24,
-        uid=alice_uid,
-        group_name="hall",
-        product_key=PK,
-        created_at=sim.clock.now(),
-        dids=lamps[1:],
-    )
-    sim.state.groups[made.id] = made
-    return made
 
 
 def utc(moment: float) -> datetime:
