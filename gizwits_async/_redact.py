@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -58,11 +59,12 @@ _SECRET_IN_TEXT: Final = re.compile(
 )
 
 
-def spellings(secret: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def spellings(secret: str) -> frozenset[str]:
     """The ways a server may echo ``secret``: as sent, JSON-escaped, percent-encoded."""
     found = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
     found.discard("")
-    return found
+    return frozenset(found)
 
 
 def secret_values(data: Any, _depth: int = 0) -> set[str]:

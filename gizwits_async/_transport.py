@@ -160,23 +160,34 @@ def _shown(text: str, hidden: frozenset[str]) -> str:
     return hide(text[:_BODY_SCAN], hidden)[:_MESSAGE_LIMIT]
 
 
-def _attempt_secrets(
-    base: frozenset[str], headers: Mapping[str, str], body_secrets: frozenset[str]
-) -> frozenset[str]:
-    """Everything secret this attempt carries, in every spelling a server may echo it in."""
-    found = set(body_secrets)
-    for name in _SECRET_HEADERS:
-        value = headers.get(name)
-        if value:
-            found.add(value)
-    if not found:
-        return base
-    return base.union(*(spellings(value) for value in found))
+class _Secrets:
+    """What an attempt must keep out of its errors, worked out only when an error is built:
+    the share code of the path, the credentials in its headers, the secrets of its body, in
+    every spelling a server may echo them in."""
+
+    __slots__ = ("_base", "_body", "_found", "_headers")
+
+    def __init__(self, base: frozenset[str], headers: Mapping[str, str], body: Any) -> None:
+        self._base = base
+        self._headers = headers
+        self._body = body
+        self._found: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        """Every secret of the attempt."""
+        if self._found is None:
+            values = secret_values(self._body) if self._body is not None else set()
+            values.update(self._headers[name] for name in _SECRET_HEADERS if name in self._headers)
+            self._found = self._base.union(*(spellings(value) for value in values if value))
+        return self._found
 
 
 def _unsendable(value: str) -> bool:
     """A header value aiohttp would refuse (or a server would split): CR, LF or NUL."""
     return _LINE_BREAKS.search(value) is not None
+
+
+_NOTHING_HIDDEN: Final[frozenset[str]] = frozenset()
 
 
 def _hidden_segments(path: str, log_path: str | None) -> frozenset[str]:
@@ -292,6 +303,7 @@ class Transport:
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
+        self._checked_token: str | None = None
 
     def with_options(
         self,
@@ -339,10 +351,11 @@ class Transport:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = self.base_url + path
-        hidden = _hidden_segments(path, log_path)
+        hidden = _NOTHING_HIDDEN if log_path is None else _hidden_segments(path, log_path)
         path = log_path or path
-        body = self._encode_body(method, path, json_body, params)
-        body_secrets = frozenset(secret_values(json_body)) if json_body is not None else frozenset()
+        body = None
+        if json_body is not None or params:
+            body = self._encode_body(method, path, json_body, params)
         attempt_timeout = self.request_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (
@@ -356,13 +369,8 @@ class Transport:
             request_headers, sent_token = self._prepare_headers(auth, headers, body)
             if sent_token is None and auth is not Auth.NONE:
                 sent_token = await self._attach_credentials(auth, request_headers)
-            if sent_token is not None and _unsendable(sent_token):
-                raise GizwitsResponseError(
-                    f"{method} {path}: the token the server issued holds a line break; "
-                    "it is not sent",
-                    method=method,
-                    path=path,
-                )
+            if sent_token is not self._checked_token and sent_token is not None:
+                self._check_sendable(sent_token, method, path)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
@@ -378,7 +386,7 @@ class Transport:
                     timeout=min(attempt_timeout, remaining),
                     idempotent=idempotent,
                     attempt=attempt,
-                    hidden=_attempt_secrets(hidden, request_headers, body_secrets),
+                    hidden=_Secrets(hidden, request_headers, json_body),
                 )
             except GizwitsAPIError as err:
                 if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
@@ -407,6 +415,16 @@ class Transport:
                 delay,
             )
             await sleep(delay)
+
+    def _check_sendable(self, token: str, method: str, path: str) -> None:
+        """Refuse a token aiohttp would refuse to send (CR, LF, NUL); checked once a token."""
+        if _unsendable(token):
+            raise GizwitsResponseError(
+                f"{method} {path}: the token the server issued holds a line break; it is not sent",
+                method=method,
+                path=path,
+            )
+        self._checked_token = token
 
     @staticmethod
     def _encode_body(
@@ -508,7 +526,7 @@ class Transport:
                 self._timeouts[timeout] = client_timeout
         return client_timeout
 
-    async def _attempt(  # noqa: C901, PLR0912 - every way an attempt can end, in one place
+    async def _attempt(
         self,
         method: str,
         url: str,
@@ -520,11 +538,9 @@ class Transport:
         timeout: float,
         idempotent: bool,
         attempt: int,
-        hidden: frozenset[str] = frozenset(),
+        hidden: _Secrets,
     ) -> Any:
         session = self._get_session()
-        error: GizwitsError | None = None
-        retryable = False
         try:
             async with session.request(
                 method,
@@ -533,12 +549,12 @@ class Transport:
                 data=json_body,
                 headers=headers,
                 ssl=self._ssl,
-                timeout=self._client_timeout(timeout),
+                timeout=self._timeouts.get(timeout) or self._client_timeout(timeout),
                 allow_redirects=False,
                 raise_for_status=False,
             ) as response:
                 status = response.status
-                retry_after_header = response.headers.get("Retry-After")
+                response_headers = response.headers
                 if 300 <= status < 400:
                     where = _location_host(response.headers.get("Location"), self.base_url)
                     response.close()
@@ -549,55 +565,81 @@ class Transport:
                         method=method,
                         path=path,
                     )
-                body = await self._read_body(response, method, path)
+                length = response.content_length
+                if (
+                    length is not None
+                    and length <= self.max_response_bytes
+                    and "Content-Encoding" not in response_headers
+                ):
+                    body = await response.read()
+                else:
+                    body = await self._read_body(response, method, path)
         except GizwitsError:
             raise
-        except aiohttp.ClientConnectorCertificateError:
-            error = GizwitsConnectionError(
-                f"{method} {path}: TLS certificate verification failed", request_sent=False
-            )
-        except aiohttp.ClientConnectorError as err:
-            # The connection was never made: the server cannot have seen the request.
-            error = GizwitsConnectionError(
-                f"{method} {path}: cannot connect ({_shown(str(err), hidden)})",
-                request_sent=False,
-            )
-            retryable = True
-        except asyncio.CancelledError:
+        except (
+            asyncio.CancelledError,
+            TimeoutError,
+            aiohttp.ClientError,
+            OSError,
+            RuntimeError,
+        ) as err:
+            failed = self._failed(err, method, path, timeout=timeout, idempotent=idempotent)
+            if failed is None:
+                raise
+        else:
+            failed = None
+        if failed is not None:
+            # Raised outside the except block, so the aiohttp exception (which holds the
+            # request's headers) is neither the cause nor the context.
+            error, retryable = failed
+            raise _Retryable(error) if retryable else error
+
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+        return self._classify(
+            method, path, status, body, response_headers, idempotent=idempotent, hidden=hidden
+        )
+
+    def _failed(  # noqa: PLR0911 - one return per kind of failure
+        self,
+        err: BaseException,
+        method: str,
+        path: str,
+        *,
+        timeout: float,
+        idempotent: bool,
+    ) -> tuple[GizwitsError, bool] | None:
+        """The error an attempt that raised ``err`` ends in, and whether it may be retried;
+        None to let ``err`` through (the caller's own cancellation, a bug)."""
+        if isinstance(err, asyncio.CancelledError):
             # close() cancels the waits of calls in flight; the caller's own cancellation
             # (task.cancelling() > 0) goes on as it is.
             task = asyncio.current_task()
             if not self._is_closed() or (task is not None and task.cancelling()):
-                raise
-            error = GizwitsClientClosedError(f"{method} {path}: the client was closed")
-        except TimeoutError as err:
+                return None
+            return GizwitsClientClosedError(f"{method} {path}: the client was closed"), False
+        if isinstance(err, aiohttp.ClientConnectorCertificateError):
+            text = f"{method} {path}: TLS certificate verification failed"
+            return GizwitsConnectionError(text, request_sent=False), False
+        if isinstance(err, aiohttp.ClientConnectorError):
+            # The connection was never made: the server cannot have seen the request.
+            text = f"{method} {path}: cannot connect ({type(err).__name__})"
+            return GizwitsConnectionError(text, request_sent=False), True
+        if isinstance(err, TimeoutError):
             sent = _sent_before_failure(err)
             if sent:
                 text = f"no response within {timeout:.1f}s"
             else:
                 text = f"no connection within {self._client_timeout(timeout).connect:.1f}s"
             error = GizwitsTimeoutError(f"{method} {path}: {text}", request_sent=sent)
-            retryable = idempotent or not sent
-        except (aiohttp.ClientError, RuntimeError, OSError) as err:
-            if self._is_closed():
-                error = GizwitsClientClosedError(f"{method} {path}: the client was closed")
-            else:
-                if isinstance(err, RuntimeError):
-                    raise
-                error = GizwitsConnectionError(
-                    f"{method} {path}: {type(err).__name__}: {_shown(str(err), hidden)}"
-                )
-                retryable = idempotent
-        if error is not None:
-            if retryable:
-                raise _Retryable(error)
-            raise error
-
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
-        return self._classify(
-            method, path, status, body, retry_after_header, idempotent=idempotent, hidden=hidden
-        )
+            return error, idempotent or not sent
+        if self._is_closed():
+            return GizwitsClientClosedError(f"{method} {path}: the client was closed"), False
+        if isinstance(err, RuntimeError):
+            return None
+        # aiohttp's message may quote the request (its URL with a share code, a header): the
+        # exception's class says enough.
+        return GizwitsConnectionError(f"{method} {path}: {type(err).__name__}"), idempotent
 
     async def _read_body(self, response: aiohttp.ClientResponse, method: str, path: str) -> bytes:
         """The body, up to ``max_response_bytes`` after decompression; past that the
@@ -613,8 +655,6 @@ class Transport:
                 method=method,
                 path=path,
             )
-        if length is not None and "Content-Encoding" not in response.headers:
-            return await response.read()
         chunks = bytearray()
         content = response.content
         while chunk := await content.readany():
@@ -636,10 +676,10 @@ class Transport:
         path: str,
         status: int,
         body: bytes,
-        retry_after_header: str | None,
+        response_headers: Mapping[str, str],
         *,
         idempotent: bool,
-        hidden: frozenset[str] = frozenset(),
+        hidden: _Secrets | frozenset[str] = frozenset(),
     ) -> Any:
         data: Any = None
         decoded = True
@@ -654,6 +694,7 @@ class Transport:
             code, code_text, is_error, message, detail = None, None, False, None, None
         if 200 <= status < 300 and not is_error:
             if not decoded:
+                hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
                 raise GizwitsResponseError(
                     f"{method} {path}: response is not JSON",
                     status=status,
@@ -662,6 +703,7 @@ class Transport:
                     path=path,
                 )
             return data
+        hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
         if decoded:
             hidden |= _answer_secrets(data)
             if message is not None:
@@ -679,7 +721,7 @@ class Transport:
                 path=path,
             )
         if status == 429 or code == ErrorCode.REQUEST_THROTTLED:
-            retry_after = parse_retry_after(retry_after_header)
+            retry_after = parse_retry_after(response_headers.get("Retry-After"))
             throttled = GizwitsRateLimitError(
                 status,
                 code,

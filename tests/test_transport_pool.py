@@ -34,7 +34,8 @@ async def test_1000_controls_behind_a_held_server_say_sent_only_when_they_reache
 
     server = await hostile(hold)
     dids = [f"held{i:04d}" for i in range(1000)]
-    async with hostile_client(server.url, request_timeout=0.6, connect_timeout=0.2) as client:
+    # The held requests get time enough for the server (sharing this loop) to see them all.
+    async with hostile_client(server.url, request_timeout=1.5, connect_timeout=0.2) as client:
         results = await asyncio.gather(
             *(client.devices.control(did, attrs={"switch": True}) for did in dids),
             return_exceptions=True,
@@ -46,7 +47,10 @@ async def test_1000_controls_behind_a_held_server_say_sent_only_when_they_reache
     assert 0 < len(reached) < 1000
     for did, error in errors.items():
         assert isinstance(error, GizwitsTimeoutError)
-        assert error.request_sent is (reached[did] == 1), did
+        if not error.request_sent:  # a retry of it would be safe: the server never saw it
+            assert reached[did] == 0, did
+        if reached[did] == 0:  # and what never reached the server does not say "maybe"
+            assert error.request_sent is False, did
 
 
 async def test_a_control_that_waited_for_the_pool_is_retried_and_applied_once(
