@@ -281,7 +281,7 @@ class Transport:
         backoff_max: float = 8.0,
         ssl: bool = True,
         connect_timeout: float = 5.0,
-        read_timeout: float = 10.0,
+        read_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         is_closed: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -511,7 +511,8 @@ class Transport:
 
     def _client_timeout(self, timeout: float) -> aiohttp.ClientTimeout:
         """The attempt's aiohttp timeouts: its total, a connect budget (pool wait included)
-        that ends before the total, and a budget for each read."""
+        that ends before the total, and a budget for each read when ``read_timeout`` is set
+        (without it the attempt's total bounds the reads, which saves a timer per read)."""
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             # aiohttp rounds budgets above 5 s up to a whole second: a second's gap keeps the
@@ -520,7 +521,7 @@ class Transport:
             client_timeout = aiohttp.ClientTimeout(
                 total=timeout,
                 connect=min(self.connect_timeout, connect_cap),
-                sock_read=min(self.read_timeout, timeout),
+                sock_read=None if self.read_timeout is None else min(self.read_timeout, timeout),
             )
             if len(self._timeouts) < 64:
                 self._timeouts[timeout] = client_timeout
@@ -688,6 +689,10 @@ class Transport:
                 data = _json.loads(body)
             except (ValueError, RecursionError):
                 decoded = False
+            else:
+                # The usual success: a 2xx JSON answer with no error_code at all.
+                if 200 <= status < 300 and (type(data) is not dict or "error_code" not in data):
+                    return data
         if decoded:
             code, code_text, is_error, message, detail = _read_error_body(data)
         else:

@@ -177,7 +177,7 @@ class GizwitsClient:
         verify_ssl: bool = True,
         lang: str | None = None,
         connect_timeout: float = 5.0,
-        read_timeout: float = 10.0,
+        read_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(app_id, str) or not app_id.strip():
@@ -222,7 +222,7 @@ class GizwitsClient:
             max_retry_after=_positive(max_retry_after, "max_retry_after"),
             ssl=verify_ssl,
             connect_timeout=_positive(connect_timeout, "connect_timeout"),
-            read_timeout=_positive(read_timeout, "read_timeout"),
+            read_timeout=None if read_timeout is None else _positive(read_timeout, "read_timeout"),
             max_response_bytes=max_response_bytes,
             is_closed=self._is_closed,
         )
