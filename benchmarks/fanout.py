@@ -101,8 +101,8 @@ class FanoutResult:
 
 
 async def measure(
-    devices: int = 500,
-    concurrency: int = 50,
+    devices: int = 1000,
+    concurrency: int = 100,
     latency: float = 0.02,
     sample: int = 10,
     rounds: int = 60,
@@ -169,8 +169,8 @@ async def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--devices", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--sample", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=60)
