@@ -249,3 +249,11 @@ async def test_a_stored_token_with_a_line_break_is_not_sent(hostile: MakeHostile
         with pytest.raises(GizwitsResponseError, match="line break"):
             await client.devices.latest(DID)
     assert server.seen == []
+
+
+async def test_a_non_finite_query_value_is_refused_before_sending(hostile: MakeHostile) -> None:
+    server = await hostile(_answer(b"{}"))
+    async with hostile_client(server.url) as client:
+        with pytest.raises(ValueError, match="start must be a finite number"):
+            await client._transport.request("GET", "/app/x", params={"start": math.inf})
+    assert server.seen == []

@@ -17,6 +17,7 @@ from aiohttp import web
 from gizwits_async import (
     GizwitsAPIError,
     GizwitsClient,
+    GizwitsConnectionError,
     GizwitsError,
     GizwitsResponseError,
     GizwitsServerError,
@@ -321,3 +322,20 @@ async def test_echoed_application_auth_and_signature_are_hidden(
     secret = sent.get("X-Gizwits-Application-Auth") or sent["X-Gizwits-Signature"]
     assert len(secret) >= 32
     _assert_hidden(caught.value, secret, APP_SECRET)
+
+
+async def test_a_reset_connection_chains_no_aiohttp_exception(hostile: MakeHostile) -> None:
+    async def reset(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    server = await hostile(reset)
+    async with hostile_client(server.url, max_retries=1) as client:
+        with pytest.raises(GizwitsConnectionError) as caught:
+            await client.devices.latest(DID)
+    assert len(server.seen) == 2  # an idempotent call, retried once
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+    assert str(caught.value).startswith(f"GET /app/devdata/{DID}/latest: ")
+    _assert_hidden(caught.value, TOKEN)
