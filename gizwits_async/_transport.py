@@ -584,7 +584,9 @@ class Transport:
             OSError,
             RuntimeError,
         ) as err:
-            failed = self._failed(err, method, path, timeout=timeout, idempotent=idempotent)
+            failed = self._failed(
+                err, method, path, timeout=timeout, idempotent=idempotent, session=session
+            )
             if failed is None:
                 raise
         else:
@@ -609,6 +611,7 @@ class Transport:
         *,
         timeout: float,
         idempotent: bool,
+        session: aiohttp.ClientSession | None = None,
     ) -> tuple[GizwitsError, bool] | None:
         """The error an attempt that raised ``err`` ends in, and whether it may be retried;
         None to let ``err`` through (the caller's own cancellation, a bug)."""
@@ -616,9 +619,10 @@ class Transport:
             # close() cancels the waits of calls in flight; the caller's own cancellation
             # (task.cancelling() > 0) goes on as it is.
             task = asyncio.current_task()
-            if not self._is_closed() or (task is not None and task.cancelling()):
+            closed = self._is_closed() or (session is not None and session.closed)
+            if not closed or (task is not None and task.cancelling()):
                 return None
-            return GizwitsClientClosedError(f"{method} {path}: the client was closed"), False
+            return GizwitsClientClosedError(f"{method} {path}: the session was closed"), False
         if isinstance(err, aiohttp.ClientConnectorCertificateError):
             text = f"{method} {path}: TLS certificate verification failed"
             return GizwitsConnectionError(text, request_sent=False), False
@@ -636,6 +640,9 @@ class Transport:
             return error, idempotent or not sent
         if self._is_closed():
             return GizwitsClientClosedError(f"{method} {path}: the client was closed"), False
+        if session is not None and session.closed:
+            text = f"{method} {path}: the aiohttp session used by this client was closed"
+            return GizwitsClientClosedError(text), False
         if isinstance(err, RuntimeError):
             return None
         # aiohttp's message may quote the request (its URL with a share code, a header): the

@@ -175,3 +175,26 @@ async def test_a_stale_keep_alive_connection_costs_a_counted_retry(
     assert caught.value.request_sent is True
     # aiohttp's hidden resend is off: max_retries=0 means one request, not two.
     assert len(server.seen) == 2
+
+
+async def test_a_borrowed_session_closed_under_calls_in_flight_gives_closed_errors(
+    hostile: MakeHostile,
+) -> None:
+    arrived = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()
+        return web.json_response({})
+
+    server = await hostile(hold)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=5))
+    client = hostile_client(server.url, session=session, max_retries=2)
+    calls = [asyncio.create_task(client.devices.latest(f"borrowed{i:02d}")) for i in range(20)]
+    await arrived.wait()
+    await session.close()  # the host closes its session; the client is still open
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    release.set()
+    assert all(isinstance(result, GizwitsClientClosedError) for result in results), results
+    await client.close()
