@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import multiprocessing
+import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from multiprocessing.connection import Connection
 
 import attrs
 
@@ -89,3 +94,163 @@ def user_uid(sim: GizwitsSimulator) -> str:
     if user is None:
         raise RuntimeError("benchmark user missing")
     return user.uid
+
+
+# -- robust paired measurement (issue #12): server in a child process, many short alternated
+# rounds, medians with their spread, client CPU per call, and the machine's load meanwhile.
+
+
+@attrs.frozen
+class Spread:
+    """A median with its interquartile range."""
+
+    median: float
+    q1: float
+    q3: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        if len(values) < 2:
+            return cls(values[0], values[0], values[0])
+        q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+        return cls(median, q1, q3)
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+    def text(self, scale: float = 1.0, unit: str = "", digits: int = 3) -> str:
+        return (
+            f"{self.median * scale:.{digits}f}{unit} "
+            f"(IQR {self.q1 * scale:.{digits}f}-{self.q3 * scale:.{digits}f})"
+        )
+
+
+@attrs.frozen
+class Paired:
+    """What alternated rounds of several actions measured: per action, wall and CPU seconds
+    per round; ``ratio(a, b)`` pairs the rounds, so a burst of load hits both sides."""
+
+    wall: list[list[float]]
+    cpu: list[list[float]]
+    load: tuple[float, float]
+
+    def ratio(self, first: int, second: int) -> Spread:
+        pairs = zip(self.wall[first], self.wall[second], strict=True)
+        return Spread.of([a / b for a, b in pairs])
+
+    def cpu_per_call(self, which: int, calls: int) -> Spread:
+        return Spread.of([seconds / calls for seconds in self.cpu[which]])
+
+    def wall_of(self, which: int) -> Spread:
+        return Spread.of(self.wall[which])
+
+    @property
+    def loaded(self) -> bool:
+        """The run shared the machine: load average above 1 at its start or end."""
+        return max(self.load) > 1.0
+
+    def load_text(self) -> str:
+        flag = " (LOADED)" if self.loaded else ""
+        return f"load {self.load[0]:.2f}->{self.load[1]:.2f}{flag}"
+
+
+def load_average() -> float:
+    """The one-minute load average (0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
+async def paired_rounds(rounds: int, actions: list[Callable[[], Awaitable[None]]]) -> Paired:
+    """Run each action once per round, the order rotated every round; time each run's wall
+    clock and this process's CPU (``time.process_time``: the client's, with the server in a
+    child process)."""
+    wall: list[list[float]] = [[] for _ in actions]
+    cpu: list[list[float]] = [[] for _ in actions]
+    load_before = load_average()
+    for index in range(rounds):
+        for offset in range(len(actions)):
+            which = (index + offset) % len(actions)
+            cpu_started = time.process_time()
+            started = time.perf_counter()
+            await actions[which]()
+            wall[which].append(time.perf_counter() - started)
+            cpu[which].append(time.process_time() - cpu_started)
+    return Paired(wall, cpu, (load_before, load_average()))
+
+
+@attrs.frozen
+class Server:
+    """A simulator the benchmark talks to, and the knobs it turns."""
+
+    base_url: str
+    app_id: str
+    dids: list[str]
+    set_latency: Callable[[float], None]
+    max_in_flight: Callable[[], int]
+
+
+async def _serve(connection: Connection, devices: int) -> None:
+    async with bench_simulator() as sim:
+        uid = user_uid(sim)
+        dids = [sim.add_device(PRODUCT_KEY, owner=uid) for _ in range(devices)]
+        connection.send((sim.base_url, sim.app_id, dids))
+        while True:
+            if connection.poll():
+                command, value = connection.recv()
+                if command == "stop":
+                    return
+                if command == "latency":
+                    sim.latency = value
+                    sim.reset_counters()
+                elif command == "max_in_flight":
+                    connection.send(sim.max_in_flight)
+            await asyncio.sleep(0.05)
+
+
+def serve_in_child(connection: Connection, devices: int) -> None:
+    """The child process: a simulator with ``devices`` devices, driven through the pipe."""
+    asyncio.run(_serve(connection, devices))
+
+
+@contextlib.asynccontextmanager
+async def child_simulator(devices: int) -> AsyncIterator[Server]:
+    """A simulator in a child process, as a real cloud does not share the client's CPU."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve_in_child, args=(theirs, devices), daemon=True)
+    process.start()
+    loop = asyncio.get_running_loop()
+    if not await loop.run_in_executor(None, ours.poll, 60):
+        process.kill()
+        raise RuntimeError("the simulator process did not start")
+    base_url, app_id, dids = ours.recv()
+
+    def set_latency(value: float) -> None:
+        ours.send(("latency", value))
+
+    def max_in_flight() -> int:
+        ours.send(("max_in_flight", None))
+        return int(ours.recv())
+
+    try:
+        yield Server(base_url, app_id, dids, set_latency, max_in_flight)
+    finally:
+        ours.send(("stop", None))
+        await loop.run_in_executor(None, process.join, 10)
+
+
+@contextlib.asynccontextmanager
+async def local_simulator(devices: int) -> AsyncIterator[Server]:
+    """The same simulator in this process (its work then lands on the client's loop)."""
+    async with bench_simulator() as sim:
+        uid = user_uid(sim)
+        dids = [sim.add_device(PRODUCT_KEY, owner=uid) for _ in range(devices)]
+
+        def set_latency(value: float) -> None:
+            sim.latency = value
+            sim.reset_counters()
+
+        yield Server(sim.base_url, sim.app_id, dids, set_latency, lambda: sim.max_in_flight)

@@ -10,6 +10,11 @@ Retry rules (see README, "Retries and idempotency"):
 * read errors, timeouts and 5xx are retried only for idempotent calls: a POST that may have
   reached the server is never resent;
 * 9004/9006 invalidate the token that request sent, and the request is replayed once.
+
+What leaves this module: redirects are never followed (a 3xx is an error naming the
+``Location`` host), bodies are read up to ``max_response_bytes`` (inflated), and every error
+is built with the secrets that attempt carried hidden and with no chained aiohttp exception
+(those hold the request's headers).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import asyncio
 import copy
 import enum
 import logging
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
@@ -26,14 +33,23 @@ from urllib.parse import unquote
 
 import aiohttp
 import backoff
+from yarl import URL
 
 from gizwits_async import _json
-from gizwits_async._redact import redact_text
+from gizwits_async._redact import (
+    SECRET_KEYS,
+    hide,
+    redact_text,
+    redact_value,
+    secret_values,
+    spellings,
+)
 from gizwits_async.errors import (
     TOKEN_ERROR_CODES,
     ErrorCode,
     GizwitsAPIError,
     GizwitsAuthError,
+    GizwitsClientClosedError,
     GizwitsConnectionError,
     GizwitsError,
     GizwitsRateLimitError,
@@ -50,6 +66,16 @@ _LOGGER = logging.getLogger(__name__)
 APP_ID_HEADER: Final = "X-Gizwits-Application-Id"
 USER_TOKEN_HEADER: Final = "X-Gizwits-User-token"  # noqa: S105 - a header name
 APP_TOKEN_HEADER: Final = "X-Gizwits-Application-Token"  # noqa: S105 - a header name
+APP_AUTH_HEADER: Final = "X-Gizwits-Application-Auth"
+SIGNATURE_HEADER: Final = "X-Gizwits-Signature"
+# Header values that are credentials: hidden from every error text of the attempt.
+_SECRET_HEADERS: Final = (USER_TOKEN_HEADER, APP_TOKEN_HEADER, APP_AUTH_HEADER, SIGNATURE_HEADER)
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+_READ_CHUNK: Final = 64 * 1024
+# An error message or detail string longer than this is cut (after secrets are hidden).
+_MESSAGE_LIMIT: Final = 500
+_DIGITS: Final = re.compile(r"[0-9]{1,18}")
+_LINE_BREAKS: Final = re.compile(r"[\r\n\x00]")
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
 # How much of a body is searched for secrets before the excerpt is cut from it.
@@ -122,43 +148,120 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def _excerpt(body: bytes, hidden: tuple[str, ...] = ()) -> str:
+def _excerpt(body: bytes, hidden: frozenset[str] = frozenset()) -> str:
     """The start of a body that is not JSON, for an error message, with secrets hidden: a cut
     off login answer still holds the start of its token."""
     text = body[:_BODY_SCAN].decode("utf-8", "replace")
     return redact_text(text, hidden)[:_BODY_EXCERPT]
 
 
-def _hidden_segments(path: str, log_path: str | None) -> tuple[str, ...]:
+def _shown(text: str, hidden: frozenset[str]) -> str:
+    """A server's message for an error text: secrets hidden first, then cut to length."""
+    return hide(text[:_BODY_SCAN], hidden)[:_MESSAGE_LIMIT]
+
+
+class _Secrets:
+    """What an attempt must keep out of its errors, worked out only when an error is built:
+    the share code of the path, the credentials in its headers, the secrets of its body, in
+    every spelling a server may echo them in."""
+
+    __slots__ = ("_base", "_body", "_found", "_headers")
+
+    def __init__(self, base: frozenset[str], headers: Mapping[str, str], body: Any) -> None:
+        self._base = base
+        self._headers = headers
+        self._body = body
+        self._found: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        """Every secret of the attempt."""
+        if self._found is None:
+            values = secret_values(self._body) if self._body is not None else set()
+            values.update(self._headers[name] for name in _SECRET_HEADERS if name in self._headers)
+            self._found = self._base.union(*(spellings(value) for value in values if value))
+        return self._found
+
+
+def _unsendable(value: str) -> bool:
+    """A header value aiohttp would refuse (or a server would split): CR, LF or NUL."""
+    return _LINE_BREAKS.search(value) is not None
+
+
+_NOTHING_HIDDEN: Final[frozenset[str]] = frozenset()
+
+
+def _hidden_segments(path: str, log_path: str | None) -> frozenset[str]:
     """The path segments ``log_path`` hides (a share code), to keep them out of excerpts."""
     if log_path is None:
-        return ()
+        return frozenset()
     shown = log_path.split("/")
     segments = path.split("?", 1)[0].split("/")
     hidden = [seg for seg, alias in zip(segments, shown, strict=False) if seg != alias]
     # A quoted segment may come back from a proxy decoded.
-    return tuple({*hidden, *(unquote(seg) for seg in hidden)})
+    return frozenset({*hidden, *(unquote(seg) for seg in hidden)} - {""})
 
 
-def _read_error_body(data: Any) -> tuple[int | None, str | None, Any]:
-    """Pull ``error_code`` (int or numeric string), message and detail out of an error body."""
+def _read_error_code(raw: Any) -> tuple[int | None, str | None, bool]:
+    """``error_code`` read strictly: (code, the code as the server spelled it, is it an error).
+
+    An int or a string of ASCII digits is a code; a missing, null, empty or zero code is no
+    error; anything else (``9042.0``, ``true``, ``"E1"``) is an error whose code is unknown.
+    """
+    if raw is None or raw == "":
+        return None, None, False
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw, None, raw != 0
+    if isinstance(raw, str) and _DIGITS.fullmatch(raw.strip()):
+        code = int(raw)
+        return code, raw, code != 0
+    return None, repr(raw)[:40], True
+
+
+def _read_error_body(data: Any) -> tuple[int | None, str | None, bool, str | None, Any]:
+    """Pull code, code text, is-error, message and detail out of an error body."""
     if not isinstance(data, dict):
-        return None, None, None
-    raw_code = data.get("error_code")
-    code: int | None
-    if isinstance(raw_code, bool):
-        code = None
-    elif isinstance(raw_code, int):
-        code = raw_code
-    elif isinstance(raw_code, str) and raw_code.strip().isdigit():
-        code = int(raw_code)
-    else:
-        code = None
+        return None, None, False, None, None
+    code, code_text, is_error = _read_error_code(data.get("error_code"))
     message = data.get("error_message")
     detail = data.get("detail_message")
     if detail is None:
         detail = data.get("detail")
-    return code, message if isinstance(message, str) else None, detail
+    return code, code_text, is_error, message if isinstance(message, str) else None, detail
+
+
+def _answer_secrets(data: Any) -> frozenset[str]:
+    """Secrets an answer carries (a login answer's token), to hide if it is an error."""
+    if not isinstance(data, dict):
+        return frozenset()
+    found: set[str] = set()
+    for key in SECRET_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            found |= spellings(value)
+    return frozenset(found)
+
+
+def _location_host(location: str | None, base_url: str) -> str:
+    """The host a redirect points at, for the error message (the URL may carry secrets)."""
+    if not location:
+        return "no Location"
+    try:
+        host = URL(location).host
+    except ValueError:
+        return "an unreadable Location"
+    if host is None:
+        return f"{URL(base_url).host} (a relative Location)"
+    return host
+
+
+def _sent_before_failure(err: BaseException) -> bool:
+    """Whether the request may have reached the server when ``err`` ended the attempt.
+
+    aiohttp raises ``ConnectionTimeoutError`` while it waits for a connection (from the
+    pool or a new one): nothing was written then. The attempt's connect budget is kept
+    shorter than its total, so a pool wait always ends in that error, never in the total.
+    """
+    return not isinstance(err, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError)
 
 
 class Transport:
@@ -177,6 +280,10 @@ class Transport:
         backoff_factor: float = 0.5,
         backoff_max: float = 8.0,
         ssl: bool = True,
+        connect_timeout: float = 5.0,
+        read_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        is_closed: Callable[[], bool] = lambda: False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.request_timeout = request_timeout
@@ -185,13 +292,18 @@ class Transport:
         self.max_retry_after = max_retry_after
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_response_bytes = max_response_bytes
         self._get_session = get_session
+        self._is_closed = is_closed
         # True means "verify with the default context", as aiohttp documents it.
         self._ssl: bool = bool(ssl)
         self._base_headers: dict[str, str] = {APP_ID_HEADER: app_id}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
+        self._checked_token: str | None = None
 
     def with_options(
         self,
@@ -200,10 +312,14 @@ class Transport:
         max_retries: int | None = None,
         request_timeout: float | None = None,
         total_timeout: float | None = None,
+        is_closed: Callable[[], bool] | None = None,
     ) -> Transport:
         """A transport with other settings sharing this one's credentials."""
         other = copy.copy(self)
         other._get_session = get_session  # noqa: SLF001 - a copy of this very class
+        other._timeouts = {}  # noqa: SLF001
+        if is_closed is not None:
+            other._is_closed = is_closed  # noqa: SLF001
         if max_retries is not None:
             other.max_retries = max_retries
         if request_timeout is not None:
@@ -212,7 +328,7 @@ class Transport:
             other.total_timeout = total_timeout
         return other
 
-    async def request(
+    async def request(  # noqa: C901 - the retry loop in one place
         self,
         method: str,
         path: str,
@@ -229,10 +345,17 @@ class Transport:
         """Send one logical call (with its retries) and return the decoded JSON body or None.
 
         ``log_path`` replaces ``path`` in logs and error messages when the path carries a
-        secret (a share code).
+        secret (a share code). A body JSON cannot carry (NaN, infinity) is a ``ValueError``
+        before anything is sent.
         """
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
+        url = self.base_url + path
+        hidden = _NOTHING_HIDDEN if log_path is None else _hidden_segments(path, log_path)
+        path = log_path or path
+        body = None
+        if json_body is not None or params:
+            body = self._encode_body(method, path, json_body, params)
         attempt_timeout = self.request_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (
@@ -241,58 +364,96 @@ class Transport:
         budget: _RetryBudget | None = None  # made on the first retryable failure only
         replayed_for_token = False
         attempt = 0
-        url = self.base_url + path
-        hidden = _hidden_segments(path, log_path)
-        path = log_path or path
         while True:
             attempt += 1
-            request_headers, sent_token = self._prepare_headers(auth, headers)
+            request_headers, sent_token = self._prepare_headers(auth, headers, body)
             if sent_token is None and auth is not Auth.NONE:
                 sent_token = await self._attach_credentials(auth, request_headers)
+            if sent_token is not self._checked_token and sent_token is not None:
+                self._check_sendable(sent_token, method, path)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
+            failure: _Retryable | None = None
             try:
-                return await self._attempt(
+                result = await self._attempt(
                     method,
                     url,
                     path,
                     params=params,
-                    json_body=json_body,
+                    json_body=body,
                     headers=request_headers,
                     timeout=min(attempt_timeout, remaining),
                     idempotent=idempotent,
                     attempt=attempt,
-                    hidden=hidden,
+                    hidden=_Secrets(hidden, request_headers, json_body),
                 )
             except GizwitsAPIError as err:
                 if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
                     raise
                 replayed_for_token = True
                 _LOGGER.debug("%s %s: token refused, renewing and replaying once", method, path)
+                continue
             except _Retryable as retry:
-                if budget is None:
-                    retries = self.max_retries if max_retries is None else max_retries
-                    budget = _RetryBudget(self, retries, deadline)
-                delay = budget.next_delay(retry, loop.time())
-                if delay is None:
-                    raise retry.error from retry.__cause__
-                _LOGGER.debug(
-                    "%s %s: attempt %d failed (%s), retrying in %.2fs",
-                    method,
-                    path,
-                    attempt,
-                    type(retry.error).__name__,
-                    delay,
-                )
-                await sleep(delay)
+                failure = retry
+            if failure is None:
+                return result
+            # Raised outside the except block: the error chains to nothing, so no aiohttp
+            # exception (which holds the request's headers) rides along.
+            if budget is None:
+                retries = self.max_retries if max_retries is None else max_retries
+                budget = _RetryBudget(self, retries, deadline)
+            delay = budget.next_delay(failure, loop.time())
+            if delay is None:
+                raise failure.error
+            _LOGGER.debug(
+                "%s %s: attempt %d failed (%s), retrying in %.2fs",
+                method,
+                path,
+                attempt,
+                type(failure.error).__name__,
+                delay,
+            )
+            await sleep(delay)
+
+    def _check_sendable(self, token: str, method: str, path: str) -> None:
+        """Refuse a token aiohttp would refuse to send (CR, LF, NUL); checked once a token."""
+        if _unsendable(token):
+            raise GizwitsResponseError(
+                f"{method} {path}: the token the server issued holds a line break; it is not sent",
+                method=method,
+                path=path,
+            )
+        self._checked_token = token
+
+    @staticmethod
+    def _encode_body(
+        method: str, path: str, json_body: Any, params: Mapping[str, Any] | None
+    ) -> bytes | None:
+        """The request body as JSON bytes, refusing what JSON cannot carry before sending."""
+        if params:
+            for name, value in params.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"{method} {path}: {name} must be a finite number")
+        if json_body is None:
+            return None
+        try:
+            return _json.dumps(json_body)
+        except ValueError:
+            raise ValueError(
+                f"{method} {path}: the request holds NaN or infinity, which JSON cannot carry"
+            ) from None
+        except RecursionError:
+            raise ValueError(f"{method} {path}: the request body is nested too deeply") from None
 
     def _prepare_headers(
-        self, auth: Auth, extra: Mapping[str, str] | None
+        self, auth: Auth, extra: Mapping[str, str] | None, body: bytes | None = None
     ) -> tuple[dict[str, str], str | None]:
         """Headers for one attempt, with the cached user token when it is fresh (the usual
         case costs no await); the token is None when one still has to be obtained."""
         headers = dict(self._base_headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         if extra:
             headers.update(extra)
         if auth is Auth.USER and self.user_auth is not None:
@@ -329,7 +490,13 @@ class Transport:
             return False
         if replayed:
             raise GizwitsAuthError(
-                err.status, err.error_code, err.error_message, err.detail
+                err.status,
+                err.error_code,
+                err.error_message,
+                err.detail,
+                method=err.method,
+                path=err.path,
+                error_code_text=err.error_code_text,
             ) from err
         self._invalidate(auth, sent_token)
         return True
@@ -342,6 +509,24 @@ class Transport:
         elif auth is Auth.APP_TOKEN and self.app_auth is not None:
             self.app_auth.invalidate(token)
 
+    def _client_timeout(self, timeout: float) -> aiohttp.ClientTimeout:
+        """The attempt's aiohttp timeouts: its total, a connect budget (pool wait included)
+        that ends before the total, and a budget for each read when ``read_timeout`` is set
+        (without it the attempt's total bounds the reads, which saves a timer per read)."""
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            # aiohttp rounds budgets above 5 s up to a whole second: a second's gap keeps the
+            # connect budget's end strictly before the total's.
+            connect_cap = timeout - 1.0 if timeout >= 2.0 else timeout / 2
+            client_timeout = aiohttp.ClientTimeout(
+                total=timeout,
+                connect=min(self.connect_timeout, connect_cap),
+                sock_read=None if self.read_timeout is None else min(self.read_timeout, timeout),
+            )
+            if len(self._timeouts) < 64:
+                self._timeouts[timeout] = client_timeout
+        return client_timeout
+
     async def _attempt(
         self,
         method: str,
@@ -349,98 +534,222 @@ class Transport:
         path: str,
         *,
         params: Mapping[str, str | int | float] | None,
-        json_body: Any,
+        json_body: bytes | None,
         headers: dict[str, str],
         timeout: float,
         idempotent: bool,
         attempt: int,
-        hidden: tuple[str, ...] = (),
+        hidden: _Secrets,
     ) -> Any:
         session = self._get_session()
-        client_timeout = self._timeouts.get(timeout)
-        if client_timeout is None:
-            client_timeout = aiohttp.ClientTimeout(total=timeout)
-            if len(self._timeouts) < 64:
-                self._timeouts[timeout] = client_timeout
         try:
             async with session.request(
                 method,
                 url,
                 params=params,
-                json=json_body,
+                data=json_body,
                 headers=headers,
                 ssl=self._ssl,
-                timeout=client_timeout,
+                timeout=self._timeouts.get(timeout) or self._client_timeout(timeout),
+                allow_redirects=False,
+                raise_for_status=False,
             ) as response:
                 status = response.status
-                body = await response.read()
-                retry_after_header = response.headers.get("Retry-After")
-        except aiohttp.ClientConnectorCertificateError as err:
-            raise GizwitsConnectionError(
-                f"{method} {path}: TLS certificate verification failed", request_sent=False
-            ) from err
-        except aiohttp.ClientConnectorError as err:
-            # The connection was never made: the server cannot have seen the request.
-            raise _Retryable(
-                GizwitsConnectionError(f"{method} {path}: cannot connect", request_sent=False)
-            ) from err
-        except TimeoutError as err:
-            timeout_error = GizwitsTimeoutError(
-                f"{method} {path}: no response within {timeout:.1f}s"
+                response_headers = response.headers
+                if 300 <= status < 400:
+                    where = _location_host(response.headers.get("Location"), self.base_url)
+                    response.close()
+                    raise GizwitsAPIError(
+                        status,
+                        None,
+                        f"redirect to {where} refused: the client follows no redirects",
+                        method=method,
+                        path=path,
+                    )
+                length = response.content_length
+                if (
+                    length is not None
+                    and length <= self.max_response_bytes
+                    and "Content-Encoding" not in response_headers
+                ):
+                    body = await response.read()
+                else:
+                    body = await self._read_body(response, method, path)
+        except GizwitsError:
+            raise
+        except (
+            asyncio.CancelledError,
+            TimeoutError,
+            aiohttp.ClientError,
+            OSError,
+            RuntimeError,
+        ) as err:
+            failed = self._failed(
+                err, method, path, timeout=timeout, idempotent=idempotent, session=session
             )
-            if idempotent:
-                raise _Retryable(timeout_error) from err
-            raise timeout_error from err
-        except aiohttp.ClientError as err:
-            error = GizwitsConnectionError(f"{method} {path}: {type(err).__name__}")
-            if idempotent:
-                raise _Retryable(error) from err
-            raise error from err
+            if failed is None:
+                raise
+        else:
+            failed = None
+        if failed is not None:
+            # Raised outside the except block, so the aiohttp exception (which holds the
+            # request's headers) is neither the cause nor the context.
+            error, retryable = failed
+            raise _Retryable(error) if retryable else error
 
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
         return self._classify(
-            method, path, status, body, retry_after_header, idempotent=idempotent, hidden=hidden
+            method, path, status, body, response_headers, idempotent=idempotent, hidden=hidden
         )
 
-    def _classify(
+    def _failed(  # noqa: PLR0911 - one return per kind of failure
+        self,
+        err: BaseException,
+        method: str,
+        path: str,
+        *,
+        timeout: float,
+        idempotent: bool,
+        session: aiohttp.ClientSession | None = None,
+    ) -> tuple[GizwitsError, bool] | None:
+        """The error an attempt that raised ``err`` ends in, and whether it may be retried;
+        None to let ``err`` through (the caller's own cancellation, a bug)."""
+        if isinstance(err, asyncio.CancelledError):
+            # close() cancels the waits of calls in flight; the caller's own cancellation
+            # (task.cancelling() > 0) goes on as it is.
+            task = asyncio.current_task()
+            closed = self._is_closed() or (session is not None and session.closed)
+            if not closed or (task is not None and task.cancelling()):
+                return None
+            return GizwitsClientClosedError(f"{method} {path}: the session was closed"), False
+        if isinstance(err, aiohttp.ClientConnectorCertificateError):
+            text = f"{method} {path}: TLS certificate verification failed"
+            return GizwitsConnectionError(text, request_sent=False), False
+        if isinstance(err, aiohttp.ClientConnectorError):
+            # The connection was never made: the server cannot have seen the request.
+            text = f"{method} {path}: cannot connect ({type(err).__name__})"
+            return GizwitsConnectionError(text, request_sent=False), True
+        if isinstance(err, TimeoutError):
+            sent = _sent_before_failure(err)
+            if sent:
+                text = f"no response within {timeout:.1f}s"
+            else:
+                text = f"no connection within {self._client_timeout(timeout).connect:.1f}s"
+            error = GizwitsTimeoutError(f"{method} {path}: {text}", request_sent=sent)
+            return error, idempotent or not sent
+        if self._is_closed():
+            return GizwitsClientClosedError(f"{method} {path}: the client was closed"), False
+        if session is not None and session.closed:
+            text = f"{method} {path}: the aiohttp session used by this client was closed"
+            return GizwitsClientClosedError(text), False
+        if isinstance(err, RuntimeError):
+            return None
+        # aiohttp's message may quote the request (its URL with a share code, a header): the
+        # exception's class says enough.
+        return GizwitsConnectionError(f"{method} {path}: {type(err).__name__}"), idempotent
+
+    async def _read_body(self, response: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+        """The body, up to ``max_response_bytes`` after decompression; past that the
+        connection is closed and the answer refused."""
+        cap = self.max_response_bytes
+        length = response.content_length
+        if length is not None and length > cap:
+            response.close()
+            raise GizwitsResponseError(
+                f"{method} {path}: the answer's Content-Length {length} is above "
+                f"max_response_bytes ({cap}); not read",
+                status=response.status,
+                method=method,
+                path=path,
+            )
+        chunks = bytearray()
+        content = response.content
+        while chunk := await content.readany():
+            chunks += chunk
+            if len(chunks) > cap:
+                response.close()
+                raise GizwitsResponseError(
+                    f"{method} {path}: the answer is longer than max_response_bytes ({cap}) "
+                    "(counted after decompression); abandoned",
+                    status=response.status,
+                    method=method,
+                    path=path,
+                )
+        return bytes(chunks)
+
+    def _classify(  # noqa: C901, PLR0912 - every outcome of an answer, in one place
         self,
         method: str,
         path: str,
         status: int,
         body: bytes,
-        retry_after_header: str | None,
+        response_headers: Mapping[str, str],
         *,
         idempotent: bool,
-        hidden: tuple[str, ...] = (),
+        hidden: _Secrets | frozenset[str] = frozenset(),
     ) -> Any:
         data: Any = None
         decoded = True
         if body and not body.isspace():
             try:
                 data = _json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 decoded = False
-        code, message, detail = _read_error_body(data) if decoded else (None, None, None)
-        if 200 <= status < 300 and not code:
+            else:
+                # The usual success: a 2xx JSON answer with no error_code at all.
+                if 200 <= status < 300 and (type(data) is not dict or "error_code" not in data):
+                    return data
+        if decoded:
+            code, code_text, is_error, message, detail = _read_error_body(data)
+        else:
+            code, code_text, is_error, message, detail = None, None, False, None, None
+        if 200 <= status < 300 and not is_error:
             if not decoded:
+                hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
                 raise GizwitsResponseError(
                     f"{method} {path}: response is not JSON",
                     status=status,
                     body=_excerpt(body, hidden),
+                    method=method,
+                    path=path,
                 )
             return data
-        if message is None and not decoded:
+        hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
+        if decoded:
+            hidden |= _answer_secrets(data)
+            if message is not None:
+                message = _shown(message, hidden)
+            if detail is not None:
+                detail = redact_value(detail, hidden)
+        elif message is None:
             message = _excerpt(body, hidden)
+        if code is None and is_error and 200 <= status < 300:
+            raise GizwitsResponseError(
+                f"{method} {path}: unreadable error_code {code_text} in a success answer",
+                status=status,
+                body=_excerpt(body, hidden),
+                method=method,
+                path=path,
+            )
         if status == 429 or code == ErrorCode.REQUEST_THROTTLED:
-            retry_after = parse_retry_after(retry_after_header)
+            retry_after = parse_retry_after(response_headers.get("Retry-After"))
             throttled = GizwitsRateLimitError(
-                status, code, message, detail, retry_after=retry_after
+                status,
+                code,
+                message,
+                detail,
+                retry_after=retry_after,
+                method=method,
+                path=path,
+                error_code_text=code_text,
             )
             if retry_after is not None and retry_after > self.max_retry_after:
                 raise throttled
             raise _Retryable(throttled, retry_after)
-        error = make_api_error(status, code, message, detail)
+        error = make_api_error(
+            status, code, message, detail, method=method, path=path, error_code_text=code_text
+        )
         if (status >= 500 or code == ErrorCode.SERVER_ERROR) and idempotent:
             raise _Retryable(error)
         raise error

@@ -7,13 +7,16 @@ import copy
 import enum
 import functools
 import logging
+import math
+import re
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 import aiohttp
+from yarl import URL
 
-from gizwits_async._transport import Auth, Transport
+from gizwits_async._transport import DEFAULT_MAX_RESPONSE_BYTES, Auth, Transport
 from gizwits_async.auth import (
     AppTokenManager,
     LoginFunction,
@@ -22,7 +25,7 @@ from gizwits_async.auth import (
     TokenStore,
     token_store_key,
 )
-from gizwits_async.errors import GizwitsClientClosedError
+from gizwits_async.errors import GizwitsClientClosedError, GizwitsResponseError
 from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 
@@ -72,11 +75,17 @@ REGION_URLS: dict[Region, str] = {
 }
 
 
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
+# aiohttp's own connection cap; an owned session never gets fewer than this.
+_DEFAULT_POOL = 100
+
+
 def _positive(value: float, name: str) -> float:
+    """A finite number > 0: NaN would disable every timeout, infinity never fire."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, not {value!r}")
     return float(value)
 
 
@@ -86,10 +95,49 @@ def _retries(value: int) -> int:
     return value
 
 
+def _count(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, not {value!r}")
+    return value
+
+
+def _refresh_margin(value: float | None) -> float | None:
+    """None (the default rule) or a finite number of seconds >= 0, below a year."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("refresh_margin must be a number of seconds or None")
+    if not math.isfinite(value) or not 0 <= value < 365 * 86400:
+        raise ValueError(f"refresh_margin must be finite, >= 0 and below a year, not {value!r}")
+    return float(value)
+
+
+def _header_safe(value: str | None, name: str) -> None:
+    """Refuse CR, LF and NUL: they would end the header and start another."""
+    if value is not None and _LINE_BREAK.search(value):
+        raise ValueError(f"{name} must not contain a line break or NUL")
+
+
 def _base_url_for(region: Region | str, base_url: str | None) -> str:
     if base_url is not None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http:// or https:// URL")
+        _header_safe(base_url, "base_url")
+        parsed = URL(base_url)
+        if not parsed.host:
+            raise ValueError(f"base_url {base_url!r} names no host")
+        if (
+            parsed.path not in ("", "/")
+            or parsed.query_string
+            or parsed.fragment
+            or "?" in base_url
+        ):
+            raise ValueError(
+                f"base_url must be scheme://host[:port] only, with no path, query or "
+                f"fragment, not {base_url!r}"
+            )
+        if parsed.user is not None or parsed.password is not None:
+            raise ValueError("base_url must not carry a user name or password")
         return base_url.rstrip("/")
     try:
         return REGION_URLS[Region(region)]
@@ -128,9 +176,17 @@ class GizwitsClient:
         max_retry_after: float = 60.0,
         verify_ssl: bool = True,
         lang: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(app_id, str) or not app_id.strip():
             raise ValueError("app_id must be a non-empty string")
+        _header_safe(app_id, "app_id")
+        if lang is not None and not isinstance(lang, str):
+            raise TypeError("lang must be a string or None")
+        _header_safe(lang, "lang")
+        _count(max_response_bytes, "max_response_bytes")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         if (username is None) != (password is None):
@@ -140,14 +196,8 @@ class GizwitsClient:
         if token is not None and not isinstance(token, UserToken):
             raise TypeError("token must be a UserToken")
         _retries(max_retries)
-        if (
-            isinstance(max_concurrency, bool)
-            or not isinstance(max_concurrency, int)
-            or max_concurrency < 1
-        ):
-            raise ValueError("max_concurrency must be an int >= 1")
-        if refresh_margin is not None and refresh_margin < 0:
-            raise ValueError("refresh_margin must not be negative")
+        _count(max_concurrency, "max_concurrency")
+        refresh_margin = _refresh_margin(refresh_margin)
         self.app_id = app_id
         self.base_url = _base_url_for(region, base_url)
         self.max_concurrency = max_concurrency
@@ -171,6 +221,10 @@ class GizwitsClient:
             max_retries=max_retries,
             max_retry_after=_positive(max_retry_after, "max_retry_after"),
             ssl=verify_ssl,
+            connect_timeout=_positive(connect_timeout, "connect_timeout"),
+            read_timeout=None if read_timeout is None else _positive(read_timeout, "read_timeout"),
+            max_response_bytes=max_response_bytes,
+            is_closed=self._is_closed,
         )
         self._username = username
         self._password = password
@@ -314,6 +368,7 @@ class GizwitsClient:
         self._owns_session = False
         self._transport = self._transport.with_options(
             get_session=self._get_session,
+            is_closed=self._is_closed,
             max_retries=max_retries,
             request_timeout=request_timeout,
             total_timeout=total_timeout,
@@ -328,13 +383,29 @@ class GizwitsClient:
         if self._parent is not None:
             return self._parent._get_session()  # noqa: SLF001 - the same class
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = self._new_session()
         elif self._session.closed:
             raise GizwitsClientClosedError("the aiohttp session used by this client is closed")
         return self._session
 
+    def _new_session(self) -> aiohttp.ClientSession:
+        """The owned session: a pool no smaller than ``max_concurrency`` (aiohttp's default
+        100 would cap every fan-out), and no hidden resend, so ``max_retries`` counts every
+        attempt (aiohttp resends an idempotent request once when a reused keep-alive
+        connection turns out closed)."""
+        pool = max(self.max_concurrency, _DEFAULT_POOL)
+        connector = aiohttp.TCPConnector(limit=pool, limit_per_host=pool)
+        session = aiohttp.ClientSession(connector=connector)
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False  # noqa: SLF001 - aiohttp offers no public switch
+        return session
+
+    def _is_closed(self) -> bool:
+        return self._closed or (self._parent is not None and self._parent.closed)
+
     @property
     def closed(self) -> bool:
+        """True once ``close()`` ran."""
         return self._closed
 
     async def close(self) -> None:
@@ -394,13 +465,13 @@ class GizwitsClient:
         data = await self._transport.request(
             "POST", "/app/login", json_body=body, auth=Auth.NONE, idempotent=True
         )
-        return decode(data, UserToken)
+        return _sendable_token(decode(data, UserToken), "POST", "/app/login")
 
     async def _anonymous_login(self, phone_id: str) -> UserToken:
         data = await self._transport.request(
             "POST", "/app/users", json_body={"phone_id": phone_id}, auth=Auth.NONE, idempotent=True
         )
-        return decode(data, UserToken)
+        return _sendable_token(decode(data, UserToken), "POST", "/app/users")
 
     async def login(self, username: str, password: str, *, lang: str | None = None) -> UserToken:
         """``POST /app/login``. The token is cached, and these credentials are used for
@@ -416,3 +487,14 @@ class GizwitsClient:
 
     async def _request_app_token(self) -> AppToken:
         return await self.users.request_app_token()
+
+
+def _sendable_token(token: UserToken, method: str, path: str) -> UserToken:
+    """Refuse on receipt a token that could not be sent back as a header."""
+    if _LINE_BREAK.search(token.token):
+        raise GizwitsResponseError(
+            f"{method} {path}: the token in the answer holds a line break or NUL",
+            method=method,
+            path=path,
+        )
+    return token

@@ -204,7 +204,11 @@ class GizwitsTimeoutError(GizwitsConnectionError):
 
 
 class GizwitsAPIError(GizwitsError):
-    """The server answered with an error."""
+    """The server answered with an error.
+
+    ``method`` and ``path`` name the request (None for errors built outside a request);
+    ``error_code_text`` keeps a string code as the server spelled it (``"010201"``).
+    """
 
     def __init__(
         self,
@@ -212,17 +216,41 @@ class GizwitsAPIError(GizwitsError):
         error_code: int | None,
         error_message: str | None = None,
         detail: Any = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        error_code_text: str | None = None,
     ) -> None:
         self.status = status
         self.error_code = error_code
         self.error_message = error_message
         self.detail = detail
+        self.method = method
+        self.path = path
+        self.error_code_text = error_code_text
+        where = f"{method} {path}: " if method and path else ""
         code = f" error_code={error_code}" if error_code is not None else ""
         text = f": {error_message}" if error_message else ""
-        super().__init__(f"HTTP {status}{code}{text}")
+        super().__init__(f"{where}HTTP {status}{code}{text}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.status, self.error_code, self.error_message, self.detail))
+        return (
+            type(self),
+            (self.status, self.error_code, self.error_message, self.detail),
+            _request_state(self),
+        )
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        """Restore what ``__reduce__`` saved, and the message naming the request."""
+        if not state:
+            return
+        self.__dict__.update(state)
+        if state.get("method") and state.get("path"):
+            self.args = (f"{state['method']} {state['path']}: {self.args[0]}",)
+
+
+def _request_state(error: GizwitsAPIError) -> dict[str, Any]:
+    return {"method": error.method, "path": error.path, "error_code_text": error.error_code_text}
 
 
 class GizwitsAuthError(GizwitsAPIError):
@@ -248,14 +276,16 @@ class GizwitsRateLimitError(GizwitsAPIError):
         detail: Any = None,
         *,
         retry_after: float | None = None,
+        **request: Any,
     ) -> None:
-        super().__init__(status, error_code, error_message, detail)
+        super().__init__(status, error_code, error_message, detail, **request)
         self.retry_after = retry_after
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild_rate_limit,
             (self.status, self.error_code, self.error_message, self.detail, self.retry_after),
+            _request_state(self),
         )
 
 
@@ -274,11 +304,24 @@ class GizwitsServerError(GizwitsAPIError):
 
 
 class GizwitsResponseError(GizwitsError):
-    """A response body that cannot be decoded into what the endpoint returns."""
+    """A response body that cannot be decoded into what the endpoint returns.
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+    ``method`` and ``path`` name the request when the transport raised it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str = "",
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
         self.status = status
         self.body = body
+        self.method = method
+        self.path = path
         shown = f" (HTTP {status})" if status is not None else ""
         excerpt = f": {body!r}" if body else ""
         super().__init__(f"{message}{shown}{excerpt}")
@@ -326,10 +369,13 @@ def make_api_error(
     detail: Any = None,
     *,
     retry_after: float | None = None,
+    **request: Any,
 ) -> GizwitsAPIError:
+    """The error for this status and code; ``request`` holds ``method``, ``path`` and
+    ``error_code_text`` when known."""
     cls = error_class_for(status, error_code)
     if cls is GizwitsRateLimitError:
         return GizwitsRateLimitError(
-            status, error_code, error_message, detail, retry_after=retry_after
+            status, error_code, error_message, detail, retry_after=retry_after, **request
         )
-    return cls(status, error_code, error_message, detail)
+    return cls(status, error_code, error_message, detail, **request)

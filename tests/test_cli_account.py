@@ -106,7 +106,7 @@ async def test_login_with_a_wrong_password_prints_one_line_and_exits_1(
     assert code == 1
     assert out == ""
     assert err.count("\n") == 1
-    assert err.startswith("gizwits-async: error: HTTP 400 error_code=9020")
+    assert err.startswith("gizwits-async: error: POST /app/login: HTTP 400 error_code=9020")
     assert "Traceback" not in err
 
 

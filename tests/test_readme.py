@@ -911,10 +911,10 @@ def test_benchmarks_block_runs_the_overhead_benchmark(
     [command] = shell_commands(block("Benchmarks"))
     assert command[:2] == ["python", "-m"]
     module = __import__(command[2], fromlist=["main"])
-    # A short run: the full one (3000 calls x 5 rounds) is for measuring, not for testing.
+    # A short run: the full one (60 rounds of 100 calls) is for measuring, not for testing.
     monkeypatch.setattr(sys, "argv", [command[2], "--calls", "20", "--rounds", "1"])
     module.main()
-    assert "overhead: 20 sequential devices.latest" in capsys.readouterr().out
+    assert "overhead: devices.latest, 1 paired rounds of 20 calls" in capsys.readouterr().out
 
 
 def test_errors_table_names_the_class_each_code_raises() -> None:

@@ -137,7 +137,11 @@ class DevicesResource(Resource):
             path = f"/app/control/{path_segment(did, 'did')}"
             await self._transport.request("POST", path, json_body=body)
 
-        return await run_bulk(dids, one, concurrency=concurrency or self._client.max_concurrency)
+        return await run_bulk(
+            dids,
+            one,
+            concurrency=self._client.max_concurrency if concurrency is None else concurrency,
+        )
 
     async def latest_many(
         self, dids: Iterable[str], *, concurrency: int | None = None
@@ -145,7 +149,9 @@ class DevicesResource(Resource):
         """The latest status of many devices; one result per did."""
         dids = did_list(dids)
         return await run_bulk(
-            dids, self.latest, concurrency=concurrency or self._client.max_concurrency
+            dids,
+            self.latest,
+            concurrency=self._client.max_concurrency if concurrency is None else concurrency,
         )
 
 

@@ -115,4 +115,8 @@ class GroupsResource(Resource):
             )
             return _control_results(data)
 
-        return await run_bulk(checked, one, concurrency=concurrency or self._client.max_concurrency)
+        return await run_bulk(
+            checked,
+            one,
+            concurrency=self._client.max_concurrency if concurrency is None else concurrency,
+        )
