@@ -466,15 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def amain(argv: Sequence[str] | None = None, out: TextIO | None = None) -> GizwitsHub | None:
+async def amain(argv: Sequence[str] | None = None, out: TextIO | None = None) -> GizwitsHub:
     out = sys.stdout if out is None else out
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.interval <= 0 or (args.polls is not None and args.polls < 1):
         parser.error("--interval must be positive and --polls at least 1")
-    if args.simulator and args.push:
-        await simulate_push(out)
-        return None
     if args.simulator:
         if args.token_file is not None:
             return await simulate(args.token_file, out, interval=args.interval)
@@ -490,9 +487,15 @@ async def amain(argv: Sequence[str] | None = None, out: TextIO | None = None) ->
     )
 
 
+async def amain_push(out: TextIO | None = None) -> PushFeed:
+    """``--simulator --push``: the push tour."""
+    return await simulate_push(sys.stdout if out is None else out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
-        asyncio.run(amain(argv))
+        asyncio.run(amain_push() if args.simulator and args.push else amain(argv))
     except KeyboardInterrupt:
         return 130
     except (ReauthRequired, GizwitsError) as err:
