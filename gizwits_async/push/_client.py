@@ -105,13 +105,15 @@ def cut_did(did: Any) -> str | None:
     """The did of a frame; the cloud sometimes appends ``/usr...`` to it."""
     if not isinstance(did, str) or not did:
         return None
-    return did.split("/", 1)[0]
+    return did.partition("/")[0] if "/" in did else did
 
 
 def _bytes_or_list(value: list[Any]) -> bytes | list[Any]:
-    if all(type(b) is int and 0 <= b <= 0xFF for b in value):
+    """A byte array as ``bytes``; anything else (not all ints in 0..255) as it came."""
+    try:
         return bytes(value)
-    return value
+    except (TypeError, ValueError):
+        return value
 
 
 class _Subscriber:
@@ -480,11 +482,13 @@ class Push:
 
     def decode_attrs(self, did: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
         """Attrs as a user gets them: binary datapoints (byte arrays) as ``bytes``."""
-        binary = self._binary_names(did)
         decoded = dict(attrs)
-        for name, value in attrs.items():
-            if type(value) is list and (binary is None or name in binary):
-                decoded[name] = _bytes_or_list(value)
+        lists = [name for name, value in attrs.items() if type(value) is list]
+        if lists:
+            binary = self._binary_names(did)
+            for name in lists:
+                if binary is None or name in binary:
+                    decoded[name] = _bytes_or_list(decoded[name])
         return decoded
 
     def merge(
@@ -836,10 +840,10 @@ class _Endpoint:
                 continue
             if frame is not None and frame.get("cmd") == cmd:
                 return frame
-            if frame is not None:
-                await self._handle(frame)
+            if frame is not None and (reply := self._handle(frame)) is not None:
+                await self._send(reply)
 
-    async def _receive(self, timeout: float) -> dict[str, Any] | None:
+    async def _receive(self, timeout: float | None) -> dict[str, Any] | None:
         """The next frame as a dict; None for one that is malformed (logged)."""
         ws = self._ws
         assert ws is not None  # noqa: S101 - only called while connected
@@ -875,7 +879,11 @@ class _Endpoint:
         return frame
 
     async def _serve(self) -> None:
-        """Read frames and ping, until the socket dies."""
+        """Read frames and ping, until the socket dies.
+
+        One deadline per ping period (the next ping, or the moment the socket counts as dead)
+        rather than a timeout per frame: a busy socket pays for no timer per notification.
+        """
         options = self.push.options
         loop = asyncio.get_running_loop()
         last_heard = loop.time()
@@ -890,54 +898,56 @@ class _Endpoint:
             if now >= next_ping:
                 await self._send({"cmd": "ping"})
                 next_ping = now + options.ping_interval
-            wait = min(next_ping, last_heard + dead_after) - now
             try:
-                frame = await self._receive(max(wait, 0.001))
+                async with asyncio.timeout_at(min(next_ping, last_heard + dead_after)):
+                    while True:
+                        frame = await self._receive(None)
+                        last_heard = loop.time()
+                        if frame is not None and (reply := self._handle(frame)) is not None:
+                            await self._send(reply)
             except TimeoutError:
                 continue
-            last_heard = loop.time()
-            if frame is not None:
-                await self._handle(frame)
 
-    async def _handle(self, frame: dict[str, Any]) -> None:  # noqa: C901, PLR0912
-        """Act on one frame from the server; shapes that do not fit are logged and skipped."""
+    def _handle(self, frame: dict[str, Any]) -> dict[str, Any] | None:  # noqa: C901, PLR0911, PLR0912
+        """Act on one frame from the server; shapes that do not fit are logged and skipped.
+        Returns the frame to answer with, if any (the ``c2s_ack`` of a report)."""
         cmd = frame["cmd"]
         data = frame.get("data")
         push = self.push
         if cmd == "s2c_noti":
             if not isinstance(data, dict) or not isinstance(data.get("attrs"), dict):
                 _LOGGER.warning("push %s: s2c_noti without attrs, skipped", self.name)
-                return
+                return None
             did = cut_did(data.get("did"))
             if did is None:
                 _LOGGER.warning("push %s: s2c_noti without a did, skipped", self.name)
-                return
+                return None
+            push.on_report(did, data["attrs"])
             req_sn = frame.get("req_sn")
             if req_sn is not None:
-                await self._send({"cmd": "c2s_ack", "data": {"res_sn": req_sn, "did": did}})
-            push.on_report(did, data["attrs"])
+                return {"cmd": "c2s_ack", "data": {"res_sn": req_sn, "did": did}}
         elif cmd == "pong":
-            return
+            return None
         elif cmd == "s2c_online_status":
             did = cut_did(data.get("did")) if isinstance(data, dict) else None
             online = data.get("online", data.get("is_online")) if isinstance(data, dict) else None
             if did is None or not isinstance(online, bool):
                 _LOGGER.warning("push %s: malformed s2c_online_status, skipped", self.name)
-                return
+                return None
             push.on_online(did, online)
         elif cmd == "s2c_binding_changed":
             did = cut_did(data.get("did")) if isinstance(data, dict) else None
             bound = data.get("bind") if isinstance(data, dict) else None
             if did is None or not isinstance(bound, bool):
                 _LOGGER.warning("push %s: malformed s2c_binding_changed, skipped", self.name)
-                return
+                return None
             push.on_binding(did, bound)
         elif cmd == "s2c_raw":
             did = cut_did(data.get("did")) if isinstance(data, dict) else None
             raw = data.get("raw") if isinstance(data, dict) else None
             if did is None or not isinstance(raw, list):
                 _LOGGER.warning("push %s: malformed s2c_raw, skipped", self.name)
-                return
+                return None
             payload = _bytes_or_list(raw)
             if isinstance(payload, bytes) and did in push._devices:  # noqa: SLF001
                 push.emit(RawEvent(did=did, raw=payload))
@@ -956,6 +966,7 @@ class _Endpoint:
             _LOGGER.debug("push %s -> %s", self.name, cmd)
         else:
             _LOGGER.warning("push %s: unknown cmd %r, skipped", self.name, cmd[:40])
+        return None
 
 
 async def watch_push(
