@@ -805,3 +805,74 @@ def test_describe_gives_one_line_per_event() -> None:
     assert describe(RawEvent(did="d", raw=b"\x01\x02")) == "d raw 0102"
     assert describe(ConnectionEvent(endpoint="h:1", connected=True)) == "push h:1 connected"
     assert state.age(datetime.now(UTC)) is None
+
+
+# -- backoff -----------------------------------------------------------------------------
+
+
+class Ceilings(random.Random):
+    """Jitter that records the ceiling of each draw and waits a tenth of it."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self.ceilings: list[float] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.ceilings.append(b)
+        return b / 10
+
+
+@pytest.mark.parametrize(("stable_after", "reset"), [(0.0, True), (60.0, False)])
+async def test_backoff_doubles_to_the_cap_and_resets_only_after_a_stable_connection(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    lamps: list[str],
+    stable_after: float,
+    reset: bool,
+) -> None:
+    jitter = Ceilings()
+    stream = client.push.events(kinds=[ConnectionEvent])
+    sim.faults.websocket.refuse()
+    options = {**FAST, "backoff_base": 0.01, "backoff_max": 0.04, "stable_after": stable_after}
+    await client.push.start(**options, rng=jitter)
+    assert (await next_of(stream, ConnectionEvent)).connected is False
+    await until(lambda: len(jitter.ceilings) >= 4)
+    assert jitter.ceilings[:4] == [0.01, 0.02, 0.04, 0.04]
+    sim.faults.websocket.accept()
+    assert (await next_of(stream, ConnectionEvent)).connected is True
+    drawn = len(jitter.ceilings)
+    sim.faults.websocket.drop_all()
+    await until(lambda: len(jitter.ceilings) > drawn)
+    assert (jitter.ceilings[drawn] == 0.01) is reset
+    await client.push.stop()
+
+
+async def test_a_token_refused_with_no_way_to_log_in_waits_the_cap(
+    sim: GizwitsSimulator, alice_uid: str, lamps: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+        await asyncio.sleep(0.001)
+
+    monkeypatch.setattr("gizwits_async.push._client.sleep", record)
+    issued = sim.state.issue_token(sim.state.users[alice_uid])
+    token = UserToken(
+        uid=issued["uid"],
+        token=issued["token"],
+        expire_at=datetime.fromtimestamp(issued["expire_at"], UTC),
+    )
+    async with GizwitsClient(sim.app_id, base_url=sim.base_url, token=token) as client:
+        stream = client.push.events(kinds=[ConnectionEvent])
+        await client.push.start(**{**FAST, "backoff_max": 0.5})
+        await next_of(stream, ConnectionEvent)
+        del sim.state.tokens[issued["token"]]
+        sim.faults.websocket.drop_all()
+        down = await next_of(stream, ConnectionEvent)
+        assert down.connected is False
+        await until(lambda: len(waits) >= 3)
+        # The drop waits a jittered delay, the refused token one too, then no token: the cap.
+        assert waits[2] == 0.5
+        assert client.token is None
+        assert sim.count("POST", "/app/login") == 0

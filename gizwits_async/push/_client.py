@@ -63,6 +63,8 @@ RELOGIN_CODES = frozenset({1009, 1003})
 NO_HEARTBEAT = 1011
 
 Callback = Callable[[PushEvent], Awaitable[None] | None]
+# The waits between reconnects and between fallback reads (tests record them here).
+sleep = asyncio.sleep
 
 
 @attrs.frozen
@@ -701,7 +703,7 @@ class _Endpoint:
                 ceiling = min(options.backoff_max, options.backoff_base * 2**failures)
                 delay = self.push._rng.uniform(0, ceiling)  # noqa: SLF001
             failures = min(failures + 1, 32)
-            await asyncio.sleep(delay)
+            await sleep(delay)
 
     def _announce(self, *, connected: bool, error: GizwitsError | None = None) -> None:
         if self._announced is connected:
@@ -724,7 +726,7 @@ class _Endpoint:
         interval = self.push.options.rest_interval
         assert interval is not None  # noqa: S101 - checked by the caller
         while True:
-            await asyncio.sleep(interval)
+            await sleep(interval)
             if not self.dids:
                 continue
             result = await self.push._client.devices.latest_many(list(self.dids))  # noqa: SLF001
