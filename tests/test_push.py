@@ -659,7 +659,7 @@ async def test_a_consumer_that_never_reads_blocks_neither_pings_nor_other_consum
 ) -> None:
     stuck = client.push.events(maxsize=100)
     reader = client.push.events(kinds=[AttrsEvent])
-    await client.push.start(**{**FAST, "ping_interval": 0.1})
+    await client.push.start(**{**FAST, "ping_interval": 0.3})
     last: dict[str, int] = {}
     done = asyncio.Event()
 
@@ -676,7 +676,7 @@ async def test_a_consumer_that_never_reads_blocks_neither_pings_nor_other_consum
     task = asyncio.create_task(read_all())
     for n in range(10_000):
         sim.report(lamps[n % 3], {"LED_R": n % 250})
-        if n % 1000 == 0:
+        if n % 100 == 0:
             await asyncio.sleep(0)
     for did in lamps:
         sim.report(did, {"LED_R": 250})
@@ -876,3 +876,26 @@ async def test_a_token_refused_with_no_way_to_log_in_waits_the_cap(
         assert waits[2] == 0.5
         assert client.token is None
         assert sim.count("POST", "/app/login") == 0
+
+
+async def test_a_binding_without_an_endpoint_is_skipped_and_logged(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    lamps: list[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = sim.state.device_json
+
+    def without_endpoint(device: Any, binding: Any = None) -> dict[str, Any]:
+        data = real(device, binding)
+        if device.did == lamps[0]:
+            del data["host"]
+        return data
+
+    monkeypatch.setattr(sim.state, "device_json", without_endpoint)
+    await client.push.start(**FAST)
+    assert client.push.connected
+    assert sorted(client.push.dids) == sorted(lamps[1:])
+    assert "no push endpoint" in caplog.text
+    await client.push.stop()

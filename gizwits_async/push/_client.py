@@ -425,9 +425,15 @@ class Push:
                 endpoint.forget(did)
         added: dict[str, list[str]] = {}
         for did, device in listed.items():
-            if did not in self._devices:
-                self._devices[did] = device
-                added.setdefault(self._endpoint_of(device), []).append(did)
+            if did in self._devices:
+                continue
+            try:
+                endpoint_name = self._endpoint_of(device)
+            except GizwitsPushError:
+                _LOGGER.warning("device %s has no push endpoint in its binding; not followed", did)
+                continue
+            self._devices[did] = device
+            added.setdefault(endpoint_name, []).append(did)
         for name, new_dids in added.items():
             existing = self._endpoints.get(name)
             if existing is not None:
@@ -894,9 +900,16 @@ class _Endpoint:
         while True:
             now = loop.time()
             if now - last_heard >= dead_after:
-                raise GizwitsPushError(
-                    f"push socket to {self.name}: nothing heard for {dead_after:g} s"
-                )
+                # A loop that was busy elsewhere may not have read what already arrived.
+                try:
+                    frame = await self._receive(0.001)
+                except TimeoutError:
+                    raise GizwitsPushError(
+                        f"push socket to {self.name}: nothing heard for {dead_after:g} s"
+                    ) from None
+                last_heard = now = loop.time()
+                if frame is not None and (reply := self._handle(frame)) is not None:
+                    await self._send(reply)
             if now >= next_ping:
                 await self._send({"cmd": "ping"})
                 next_ping = now + options.ping_interval
