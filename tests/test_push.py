@@ -22,6 +22,7 @@ from gizwits_async import (
     GizwitsClient,
     GizwitsConfigurationError,
     GizwitsConnectionError,
+    GizwitsTimeoutError,
     OnlineEvent,
     RawEvent,
     StateSource,
@@ -899,3 +900,122 @@ async def test_a_binding_without_an_endpoint_is_skipped_and_logged(
     assert sorted(client.push.dids) == sorted(lamps[1:])
     assert "no push endpoint" in caplog.text
     await client.push.stop()
+
+
+# -- misuse and odd answers ----------------------------------------------------------------
+
+
+async def test_misuse_is_refused_with_clear_errors(
+    sim: GizwitsSimulator, started: tuple[GizwitsClient, EventStream], lamps: list[str]
+) -> None:
+    client, _ = started
+    push = client.push
+    with pytest.raises(TypeError, match="callable"):
+        push.subscribe("not a function")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="maxsize"):
+        push.events(maxsize=0)
+    with pytest.raises(RuntimeError, match="already started"):
+        await push.start(**FAST)
+    with pytest.raises(TypeError, match="names"):
+        await push.read(lamps[0], names="mode")
+    assert push.endpoints == [sim.base_url.removeprefix("http://")]
+    await push.stop()
+    with pytest.raises(TypeError, match="one string"):
+        await push.start(lamps[0], **FAST)
+    with pytest.raises(ValueError, match="backoff_max"):
+        await push.start(**{**FAST, "backoff_base": 2.0, "backoff_max": 1.0})
+
+
+async def test_a_login_res_that_never_comes_times_out_and_is_retried(
+    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
+) -> None:
+    sim.faults.websocket.silent = True
+    stream = client.push.events(kinds=[ConnectionEvent])
+    await client.push.start(**{**FAST, "login_timeout": 0.1})
+    down = await next_of(stream, ConnectionEvent)
+    assert down.connected is False
+    assert isinstance(down.error, GizwitsTimeoutError)
+    assert "no login_res in time" in str(down.error)
+    sim.faults.websocket.silent = False
+    assert (await next_of(stream, ConnectionEvent)).connected is True
+    await client.push.stop()
+
+
+async def test_odd_but_valid_frames_are_taken_in_stride(
+    sim: GizwitsSimulator,
+    started: tuple[GizwitsClient, EventStream],
+    lamps: list[str],
+    alice_uid: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, stream = started
+    caplog.set_level(logging.DEBUG, "gizwits_async.push")
+    # A report for a device the push does not follow, an ack of ours, a late login_res.
+    sim.faults.websocket.send_text('{"cmd":"s2c_noti","data":{"did":"stranger","attrs":{"a":1}}}')
+    sim.faults.websocket.send_text('{"cmd":"s2c_ack","res_sn":1,"did":"x"}')
+    sim.faults.websocket.send_text('{"cmd":"s2c_online_status","data":{"did":"x","online":true}}')
+    sim.faults.websocket.send_text('{"cmd":"s2c_raw","data":{"did":"x","raw":[1]}}')
+    # A device unbound behind the push's back is refused at the next subscribe.
+    del sim.state.bindings[alice_uid, lamps[2]]
+    sim.faults.websocket.drop_all()
+    while (await next_of(stream, ConnectionEvent)).connected:
+        pass
+    assert (await next_of(stream, ConnectionEvent)).connected is True
+    assert client.push.state("stranger") is None
+    assert "1 devices not subscribed" in caplog.text
+    assert "push 127.0.0.1" in caplog.text
+
+
+async def test_write_without_datapoints_sends_bytes_as_a_byte_array(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str
+) -> None:
+    from tests.conftest import PRODUCT_KEY  # noqa: PLC0415
+
+    did = sim.add_device(PRODUCT_KEY, owner=alice_uid, attrs={"level": 1})
+    stream = client.push.events(kinds=[AttrsEvent])
+    await client.push.start(**FAST)
+    await client.push.write(did, {"blob": b"\x01\x02", "level": 3})
+    event = await next_of(stream, AttrsEvent, did=did)
+    while event.attrs.get("level") != 3:
+        event = await next_of(stream, AttrsEvent, did=did)
+    assert ws_frames(sim, "c2s_write")[0]["data"]["attrs"] == {"blob": [1, 2], "level": 3}
+    await client.push.stop()
+
+
+async def test_rest_fallback_failures_are_logged_and_it_keeps_going(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    lamps: list[str],
+    sleeps: object,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "gizwits_async.push")
+    stream = client.push.events(kinds=[ConnectionEvent])
+    await client.push.start(**{**FAST, "rest_interval": 0.05})
+    await next_of(stream, ConnectionEvent)
+    sim.faults.add(method="GET", path="/app/devdata/.+/latest", status=500, times=None)
+    sim.faults.websocket.refuse()
+    sim.faults.websocket.drop_all()
+    await until(lambda: caplog.text.count("reads failed") >= 2)
+    assert "3 of 3 reads failed" in caplog.text
+    await client.push.stop()
+
+
+async def test_unsubscribing_an_async_callback_ends_its_task(
+    sim: GizwitsSimulator, started: tuple[GizwitsClient, EventStream], lamps: list[str]
+) -> None:
+    client, _ = started
+    seen: list[PushEvent] = []
+
+    async def on_event(event: PushEvent) -> None:
+        seen.append(event)
+
+    def returns_awaitable(event: PushEvent) -> Any:
+        return on_event(event)
+
+    unsubscribe = client.push.subscribe(on_event, kinds=[AttrsEvent])
+    client.push.subscribe(returns_awaitable, kinds=[AttrsEvent])
+    sim.report(lamps[0], {"LED_R": 8})
+    await until(lambda: sum(1 for e in seen if getattr(e, "attrs", None) == {"LED_R": 8}) == 2)
+    unsubscribe()
+    await until(lambda: not client.push._tasks)

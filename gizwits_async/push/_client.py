@@ -788,7 +788,7 @@ class _Endpoint:
         logged_in_at = loop.time()
         batches = await self._subscribe(list(self.dids))
         for _ in range(batches):
-            await self._wait_for("subscribe_res", deadline)
+            self._handle(await self._wait_for("subscribe_res", deadline))
         self.connected = True
         self._stop_fallback()
         _LOGGER.info("push socket to %s logged in, %d devices", self.name, len(self.dids))
