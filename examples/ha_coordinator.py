@@ -22,6 +22,12 @@ Run it from the repository root::
     GIZWITS_APP_ID=... GIZWITS_USERNAME=... GIZWITS_PASSWORD=... \\
         python -m examples.ha_coordinator --region eu --interval 30 --token-file token.json
 
+With ``--push`` the hub follows the cloud's websocket instead (``client.push``, REST reads as
+its fallback while a socket is down): an entity is unavailable when its device said it went
+offline (``OnlineEvent(online=False)``) or when its state is older than ``--stale-after``
+seconds, since then neither a push nor a fallback read arrived. ``--simulator --push`` shows a
+report, a device going offline, and a dropped socket coming back.
+
 With ``--simulator`` it runs three polls against an embedded simulator holding the demo
 account. Before the second poll the simulator is told to throttle (9041 with ``Retry-After:
 120``): that poll fails, the snapshot keeps its last values, and the next poll is scheduled in
@@ -41,7 +47,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TextIO, TypeVar
@@ -51,14 +57,19 @@ import attrs
 
 from examples._account import Account, account_from_args, add_account_arguments, simulated_account
 from gizwits_async import (
+    AttrsEvent,
+    ConnectionEvent,
+    DeviceState,
     DeviceStatus,
     ErrorCode,
     GizwitsAuthError,
     GizwitsClient,
     GizwitsError,
     GizwitsRateLimitError,
+    OnlineEvent,
     UserToken,
 )
+from gizwits_async.push import PushEvent
 from gizwits_async.simulator import GizwitsSimulator
 
 _LOGGER = logging.getLogger(__name__)
@@ -241,6 +252,108 @@ class GizwitsHub:
         await self.client.close()
 
 
+class PushFeed:
+    """Entities fed by ``client.push``: the merged state per device, and which are unavailable.
+
+    The push refreshes a disconnected socket's devices through REST every ``rest_interval``
+    seconds, so a state older than ``stale_after`` means nothing at all arrived: the entity
+    goes unavailable rather than showing old values as current.
+    """
+
+    def __init__(
+        self,
+        client: GizwitsClient,
+        *,
+        stale_after: float = 3 * DEFAULT_INTERVAL,
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.stale_after = stale_after
+        self.states: dict[str, DeviceState] = {}
+        self.offline: set[str] = set()
+        self.connected = False
+        self._on_change = on_change
+
+    async def start(
+        self,
+        *,
+        rest_interval: float = DEFAULT_INTERVAL,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+    ) -> None:
+        """Subscribe, then start the push (REST reads every ``rest_interval`` while down)."""
+        self.client.push.subscribe(self._on_event)
+        await self.client.push.start(
+            rest_interval=rest_interval, backoff_base=backoff_base, backoff_max=backoff_max
+        )
+
+    def _on_event(self, event: PushEvent) -> None:
+        if isinstance(event, AttrsEvent):
+            self.states[event.did] = event.state
+            line = f"{event.did} {sorted(event.attrs)} ({event.state.source})"
+        elif isinstance(event, OnlineEvent):
+            (self.offline.discard if event.online else self.offline.add)(event.did)
+            line = f"{event.did} {'online' if event.online else 'offline: unavailable'}"
+        elif isinstance(event, ConnectionEvent):
+            self.connected = event.connected
+            line = f"push {'connected' if event.connected else 'disconnected'}"
+        else:
+            return
+        if self._on_change is not None:
+            self._on_change(line)
+
+    def available(self, did: str, now: datetime | None = None) -> bool:
+        """Whether the entity of ``did`` shows a value: online, and heard of recently."""
+        state = self.states.get(did)
+        if did in self.offline or state is None:
+            return False
+        age = state.age(now or datetime.now(UTC))
+        return age is not None and age <= self.stale_after
+
+
+async def simulate_push(out: TextIO, *, stale_after: float = 90.0) -> PushFeed:
+    """The ``--simulator --push`` tour: a report, an offline device, a dropped socket."""
+    async with simulated_account(devices=3) as (sim, account):
+        async with account.client() as client:
+            feed = PushFeed(
+                client, stale_after=stale_after, on_change=lambda line: print(line, file=out)
+            )
+            await feed.start(backoff_base=0.05, backoff_max=0.5)
+            dids = client.push.dids
+            changes = client.push.events(kinds=[AttrsEvent, OnlineEvent, ConnectionEvent])
+            sim.report(dids[0], {"temperature": 25.5})
+            sim.set_online(dids[1], online=False)
+            async with asyncio.timeout(10):
+                await _until(changes, lambda e: isinstance(e, OnlineEvent))
+                show_availability(feed, dids, out)
+                print("simulator: every socket dropped", file=out)
+                sim.faults.websocket.drop_all()
+                await _until(changes, lambda e: isinstance(e, ConnectionEvent) and e.connected)
+                # After the reconnect the push reads every device again.
+                resynced: set[str] = set()
+
+                def every_device_read(event: PushEvent) -> bool:
+                    if isinstance(event, AttrsEvent):
+                        resynced.add(event.did)
+                    return len(resynced) == len(dids)
+
+                await _until(changes, every_device_read)
+            await changes.aclose()
+            show_availability(feed, dids, out)
+        return feed
+
+
+async def _until(stream: AsyncIterator[PushEvent], done: Callable[[PushEvent], bool]) -> None:
+    async for event in stream:
+        if done(event):
+            return
+
+
+def show_availability(feed: PushFeed, dids: list[str], out: TextIO) -> None:
+    for did in dids:
+        print(f"  {did}: {'available' if feed.available(did) else 'unavailable'}", file=out)
+
+
 def describe(hub: GizwitsHub, outcome: Refresh, out: TextIO) -> None:
     count = len(hub.coordinator.history)
     data = hub.coordinator.data or {}
@@ -342,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--polls", type=int, help="stop after this many polls (default: never)")
     parser.add_argument(
+        "--push", action="store_true", help="follow the websocket (with --simulator: a tour)"
+    )
+    parser.add_argument(
         "--token-file",
         type=Path,
         help="where the token is kept (default: gizwits-token.json, or a temporary "
@@ -371,9 +487,15 @@ async def amain(argv: Sequence[str] | None = None, out: TextIO | None = None) ->
     )
 
 
+async def amain_push(out: TextIO | None = None) -> PushFeed:
+    """``--simulator --push``: the push tour."""
+    return await simulate_push(sys.stdout if out is None else out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
-        asyncio.run(amain(argv))
+        asyncio.run(amain_push() if args.simulator and args.push else amain(argv))
     except KeyboardInterrupt:
         return 130
     except (ReauthRequired, GizwitsError) as err:

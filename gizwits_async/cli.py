@@ -113,11 +113,17 @@ class DemoTour:
             ("export a device's raw log", self.export_raw),
             ("aggregate a day of reports", self.aggregate),
             ("token refresh", self.token_refresh),
+            ("push: a report, a dropped socket", self.push),
         ]
 
     async def close(self) -> None:
         if self.guest is not None:
             await self.guest.close()
+
+    async def push(self) -> str:
+        from gizwits_async.simulator.demo import show_push  # noqa: PLC0415 - this step only
+
+        return await show_push(self.sim, self.client, self.dids[0])
 
     async def system(self) -> str:
         return f"Open API version {(await self.client.system.status()).version}"
@@ -473,7 +479,16 @@ async def control_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> i
 
 
 async def watch_command(args: argparse.Namespace, out: TextIO, _: TextIO) -> int:
-    """Poll devices and print each change of their attributes."""
+    """Poll devices and print each change of their attributes (``--push``: as pushed)."""
+    if args.push:
+        from gizwits_async.push import watch_push  # noqa: PLC0415 - only for --push
+
+        def show(line: str) -> None:
+            print(f"{time.strftime('%H:%M:%S')} {line}", file=out, flush=True)
+
+        async with await _saved_client(args) as client:
+            await watch_push(client, args.dids, show, count=args.count)
+        return 0
     seen: dict[str, dict[str, Any]] = {}
     async with await _saved_client(args) as client:
         rounds = 0
@@ -621,6 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch_cmd.add_argument("dids", nargs="+", metavar="DID")
     watch_cmd.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
     watch_cmd.add_argument("--count", type=int, help="stop after this many polls")
+    watch_cmd.add_argument(
+        "--push",
+        action="store_true",
+        help="follow the cloud's websocket instead of polling (--count: events to print)",
+    )
     export_cmd = commands.add_parser(
         "export-raw", parents=[account], help="write a device's raw log as JSON lines or CSV"
     )

@@ -30,6 +30,7 @@ from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
 
 if TYPE_CHECKING:
+    from gizwits_async.push import Push
     from gizwits_async.resources.bindings import BindingsResource
     from gizwits_async.resources.data import DataResource
     from gizwits_async.resources.devices import DevicesResource
@@ -243,6 +244,7 @@ class GizwitsClient:
         self._transport.app_auth = self._app_tokens
 
         self._parent: GizwitsClient | None = None
+        self._push: Push | None = None
 
     # Resources are built on first use, and their modules imported then: a program that only
     # reads devices never loads the rules, scenes or schedules code.
@@ -318,6 +320,17 @@ class GizwitsClient:
         from gizwits_async.resources.data import DataResource  # noqa: PLC0415
 
         return DataResource(self)
+
+    @property
+    def push(self) -> Push:
+        """Device reports over the cloud's websocket; one per client (views share it),
+        stopped by ``close()``."""
+        root = self._parent or self
+        if root._push is None:  # noqa: SLF001 - the same class
+            from gizwits_async.push import Push  # noqa: PLC0415
+
+            root._push = Push(root)  # noqa: SLF001 - the same class
+        return root._push  # noqa: SLF001 - the same class
 
     def _forget_resources(self) -> None:
         """Drop built resources (a view copies its client, and must build its own)."""
@@ -412,6 +425,8 @@ class GizwitsClient:
         """Close the client; an owned session is closed, a borrowed one is left open."""
         if self._closed:
             return
+        if self._parent is None and self._push is not None:
+            await self._push.stop()
         self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()

@@ -199,6 +199,22 @@ class GizwitsConnectionError(GizwitsError):
         self.request_sent = request_sent
 
 
+class GizwitsConfigurationError(GizwitsError):
+    """A call the client cannot make as configured (no credentials, no app or product
+    secret); nothing was sent."""
+
+    status = None
+
+
+class GizwitsPushError(GizwitsConnectionError):
+    """A push socket failed: closed, silent, or told off by the cloud (``code`` is the
+    ``s2c_invalid_msg`` error code or the websocket close code, when there was one)."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message, request_sent=True)
+        self.code = code
+
+
 class GizwitsTimeoutError(GizwitsConnectionError):
     """An attempt, or the whole call's deadline, ran out."""
 

@@ -28,13 +28,14 @@ def test_demo_runs_the_tour_and_reports_every_step() -> None:
         "rule: A.switch on -> B.LED_R 100": "B.LED_R=100",
         "aggregate a day of reports": "24 hourly sums, total 276",
         "token refresh": "re-logged in and replayed",
+        "push: a report, a dropped socket": "a dropped socket was back in",
     }
     lines = {
         line.split("  ")[1].strip(): line for line in text.splitlines() if line.startswith("  ")
     }
     for step, result in expected.items():
         assert result in lines[step]
-    assert "18 steps" in text
+    assert "19 steps" in text
     raw_line = lines["export a device's raw log"]
     assert int(raw_line.split("ms")[1].split()[0]) >= 4  # control, report, fan-out, report
 

@@ -933,3 +933,19 @@ def test_errors_table_names_the_class_each_code_raises() -> None:
             assert error_class_for(status, None).__name__ == named[1], row
             checked += 1
     assert checked >= 12
+
+
+@runs("Push")
+async def test_push_block_reports_a_rest_control_by_push(
+    gizwits_simulator: GizwitsSimulator,
+    gizwits_client: GizwitsClient,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    did = demo_of(gizwits_simulator).dids[0]
+    namespace = await execute(block("Push"), {"client": gizwits_client, "did": did})
+    event = namespace["event"]
+    assert event.state.attrs["switch"] is True
+    assert event.state.source.value == "push"
+    assert gizwits_simulator.count("POST", "/app/login") == 1
+    assert "ConnectionEvent(" in capsys.readouterr().out
+    assert not gizwits_client.push.connected

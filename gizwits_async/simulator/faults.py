@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -52,10 +52,78 @@ class Fault:
         return self._pattern is None or self._pattern.fullmatch(path) is not None
 
 
+class PushControls(Protocol):
+    """What the websocket endpoint offers the faults below."""
+
+    def send_invalid(self, code: int, message: str) -> None: ...
+
+    def drop_all(self) -> None: ...
+
+    def send_text(self, text: str) -> None: ...
+
+    def now(self) -> float: ...
+
+
+class WebsocketFaults:
+    """Faults of the push websocket (``sim.faults.websocket``): tell every socket it was
+    logged out (1009) or anything else, drop every socket without a close frame, go silent
+    (nothing sent, pongs included), refuse new sockets for a while, delay every frame."""
+
+    def __init__(self) -> None:
+        self.silent = False
+        self.frame_delay = 0.0
+        self._refuse_until: float | None = None
+        self._endpoint: PushControls | None = None
+
+    def attach(self, endpoint: PushControls) -> None:
+        """The simulator's endpoint: the one these faults act on."""
+        self._endpoint = endpoint
+
+    def _controls(self) -> PushControls:
+        if self._endpoint is None:
+            raise RuntimeError("the simulator has no websocket endpoint")
+        return self._endpoint
+
+    def send_invalid(self, code: int = 1009, message: str | None = None) -> None:
+        """Send ``s2c_invalid_msg`` to every socket (1009 also logs them out)."""
+        messages = {1009: "M2M socket has closed, please login again!", 1011: "No heartbeat!"}
+        text = message if message is not None else messages.get(code, "invalid message")
+        self._controls().send_invalid(code, text)
+
+    def drop_all(self) -> None:
+        """Abort every socket's connection (no close frame)."""
+        self._controls().drop_all()
+
+    def send_text(self, text: str) -> None:
+        """Send any text to every socket (malformed frames, huge frames)."""
+        self._controls().send_text(text)
+
+    def refuse(self, seconds: float | None = None) -> None:
+        """Refuse new sockets (HTTP 503 to the upgrade) for ``seconds`` of the simulator's
+        clock, or until ``accept()`` when ``seconds`` is None."""
+        until = float("inf") if seconds is None else self._controls().now() + seconds
+        self._refuse_until = until
+
+    def accept(self) -> None:
+        """Accept new sockets again."""
+        self._refuse_until = None
+
+    def refusing(self, now: float) -> bool:
+        """Whether a new socket is refused at ``now``."""
+        return self._refuse_until is not None and now < self._refuse_until
+
+    def clear(self) -> None:
+        """No websocket fault any more."""
+        self.silent = False
+        self.frame_delay = 0.0
+        self._refuse_until = None
+
+
 class FaultInjector:
     def __init__(self, seed: int | None = None) -> None:
         self.rules: list[Fault] = []
         self._random = random.Random(seed)
+        self.websocket = WebsocketFaults()
 
     def add(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
         """Add a rule: ``sim.faults.add(method="GET", path="/app/.*", status=500, times=2)``."""

@@ -20,6 +20,7 @@ from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
 from gizwits_async.simulator.faults import Fault, FaultInjector
 from gizwits_async.simulator.handlers import MODULES
+from gizwits_async.simulator.push import PUSH_PATH, PushEndpoint
 from gizwits_async.simulator.state import (
     DEFAULT_TOKEN_LIFETIME,
     App,
@@ -89,6 +90,7 @@ class GizwitsSimulator:
         self._ticker: asyncio.Task[None] | None = None
         self.base_url = ""
         self.demo: DemoAccount | None = None
+        self.push = PushEndpoint(self)
         self.app = self._make_app()
 
     def __repr__(self) -> str:
@@ -103,6 +105,7 @@ class GizwitsSimulator:
         app[SIMULATOR] = self
         for module in MODULES:
             app.add_routes(module.routes)
+        app.router.add_get(PUSH_PATH, self.push.handle)
         return app
 
     async def start(self) -> None:
@@ -118,6 +121,8 @@ class GizwitsSimulator:
         self._runner = runner
         port = sock.getsockname()[1]
         self.base_url = f"http://{self._host}:{port}"
+        # Bindings point push clients at this very server, never at the real cloud.
+        self.state.endpoint_host, self.state.endpoint_port = self._host, port
         self._ticker = asyncio.create_task(self._tick())
 
     async def close(self) -> None:
@@ -126,6 +131,7 @@ class GizwitsSimulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        await self.push.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -178,6 +184,14 @@ class GizwitsSimulator:
 
     def device(self, did: str) -> Device:
         return self.state.device(did)
+
+    def report(self, did: str, attrs: dict[str, Any]) -> None:
+        """The device reports values: pushed to subscribed sockets, visible in ``latest``."""
+        self.state.report(did, attrs)
+
+    def set_online(self, did: str, online: bool) -> None:
+        """The device goes online or offline: pushed to subscribed sockets."""
+        self.state.set_online(did, online)
 
     def add_user(
         self,
@@ -239,6 +253,12 @@ class GizwitsSimulator:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == PUSH_PATH:
+            # A socket lives for minutes and carries no app id header: not a REST request.
+            if self.record_requests:
+                self.requests.append(self._record(request, b""))
+            response: web.StreamResponse = await handler(request)
+            return response
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

@@ -186,6 +186,8 @@ class DeviceEvent:
 
 
 DeviceListener = Callable[[DeviceEvent], None]
+# (uid, did, bound): a binding was made or taken away.
+BindingListener = Callable[[str, str, bool], None]
 
 
 class SimState:
@@ -203,6 +205,10 @@ class SimState:
         self.groups: dict[str, Group] = {}
         self.shares: dict[int, Share] = {}
         self.device_listeners: list[DeviceListener] = []
+        self.binding_listeners: list[BindingListener] = []
+        # Where bindings say the device's push endpoint is: the simulator's own address.
+        self.endpoint_host = DEVICE_HOST
+        self.endpoint_port = 8080
         self.login_count = 0
         self.sms_outbox: list[dict[str, Any]] = []
         self.mail_outbox: list[dict[str, Any]] = []
@@ -338,11 +344,11 @@ class SimState:
             "mac": device.mac,
             "is_online": device.is_online,
             "passcode": device.passcode,
-            "host": DEVICE_HOST,
-            "port": 1883,
-            "port_s": 8883,
-            "ws_port": 8080,
-            "wss_port": 8880,
+            "host": self.endpoint_host,
+            "port": self.endpoint_port,
+            "port_s": self.endpoint_port,
+            "ws_port": self.endpoint_port,
+            "wss_port": self.endpoint_port,
             "is_disabled": device.is_disabled,
             "type": device.type,
             "product_name": product.name,
@@ -414,6 +420,8 @@ class SimState:
                 role = "normal" if others else "special"
         binding = Binding(uid=uid, did=did, role=role, created_at=self.clock.now(), remark=remark)
         self.bindings[(uid, did)] = binding
+        for listener in list(self.binding_listeners):
+            listener(uid, did, True)  # noqa: FBT003 - (uid, did, bound)
         return binding
 
     def enable_sharing(self, did: str) -> None:
@@ -449,6 +457,8 @@ class SimState:
             for group in self.groups.values():
                 if group.uid == uid and did in group.dids:
                     group.dids.remove(did)
+            for listener in list(self.binding_listeners):
+                listener(uid, did, False)  # noqa: FBT003 - (uid, did, bound)
         return binding
 
     def bind_qr_content(self, did: str) -> str:
