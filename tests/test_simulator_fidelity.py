@@ -119,6 +119,18 @@ async def test_bindings_entries_carry_the_device_versions(
     assert entry["is_low_power"] is False
 
 
+async def test_proto_ver_is_listed_only_on_request(
+    sim: GizwitsSimulator, http: aiohttp.ClientSession, token: str, did: str
+) -> None:
+    sim.device(did).proto_ver = "03"
+    headers = {**APP, "X-Gizwits-User-token": token}
+    _, plain = await _get(http, f"{sim.base_url}/app/bindings", headers)
+    _, asked = await _get(http, f"{sim.base_url}/app/bindings?show_proto_ver=1", headers)
+    [plain_entry], [asked_entry] = plain["devices"], asked["devices"]
+    assert "proto_ver" not in plain_entry
+    assert asked_entry == {**plain_entry, "proto_ver": "03"}
+
+
 async def test_device_detail_is_shaped_like_the_recordings(
     sim: GizwitsSimulator, http: aiohttp.ClientSession, token: str, did: str
 ) -> None:
