@@ -365,3 +365,24 @@ async def test_the_nested_shape_is_a_constructor_option(http: aiohttp.ClientSess
         assert sim.raw_data_shape == "nested"
     with pytest.raises(ValueError, match="raw_data_shape"):
         GizwitsSimulator(raw_data_shape="deep")
+
+
+async def test_nested_entries_carry_payload_objects_and_integer_timestamps(
+    sim: GizwitsSimulator, http: aiohttp.ClientSession, token: str, did: str
+) -> None:
+    sim.raw_data_shape = "nested"
+    sim.state.control_device(did, raw=[1, 2, 3])
+    sim.state.set_online(did, online=False)
+    headers = {**APP, "X-Gizwits-User-token": token}
+    now = int(sim.clock.now()) + 1
+    window = f"start_time={now - 3600}&end_time={now}&sort=asc"
+    base = f"{sim.base_url}/app/devices/{did}/raw_data?{window}"
+    _, commands = await _get(http, f"{base}&type=cmd", headers)
+    [sent] = commands["objects"]["hits"]["objects"]
+    assert sent["type"] == "app2dev"
+    assert sent["payload"] == {"payload_bin": "010203"}
+    assert "payload_bin" not in sent
+    assert isinstance(sent["timestamp"], int)
+    _, online = await _get(http, f"{base}&type=online", headers)
+    [offline] = online["objects"]["hits"]["objects"]
+    assert (offline["type"], offline["payload"]) == ("dev_offline", {})
