@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_CLI := $(VENV)/.installed-cli
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench clean peers-venv
+
+# Third-party Gizwits clients from PyPI, in a venv of their own (their pins are not ours);
+# tests/peers runs them in subprocesses against the simulator (issue #15).
+PEERS_VENV := .venv-peers
+PEERS := heatzypy==2.6.1 pyGizwits==0.0.3 heatzy==0.0.11 vaillant-plus-cn-api==0.3.5
+STAMP_PEERS := $(PEERS_VENV)/.installed-peers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +24,14 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 $(STAMP_CLI): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[cli]'
 	touch $@
+
+$(STAMP_PEERS): Makefile
+	rm -rf $(PEERS_VENV)
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet $(PEERS)
+	touch $@
+
+peers-venv: $(STAMP_PEERS)
 
 demo: $(STAMP_CLI)
 	$(BIN)/gizwits-async demo
@@ -34,7 +48,7 @@ typecheck: $(STAMP_DEV)
 
 # coverage starts before pytest so that the package imported early by its own pytest plugin
 # (entry point pytest11) is measured too; pytest-cov would start too late.
-pytest: $(STAMP_DEV)
+pytest: $(STAMP_DEV) $(STAMP_PEERS)
 	$(BIN)/python -m coverage erase
 	$(BIN)/python -m coverage run -m pytest -q
 	$(BIN)/python -m coverage report
@@ -45,4 +59,4 @@ bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(PEERS_VENV) .mypy_cache .ruff_cache .coverage htmlcov

@@ -25,8 +25,8 @@ def test_every_recorded_definition_decodes_strictly(name: str) -> None:
     assert (product.ui is None) == ("ui" not in data)
 
 
-def test_there_are_seventeen_recorded_definitions() -> None:
-    assert len(FILES) == 17
+def test_there_are_eighteen_recorded_definitions() -> None:
+    assert len(FILES) == 18
     assert Path(FIXTURES / "real" / "datapoint").is_dir()
 
 

@@ -74,7 +74,7 @@ async def test_every_recorded_definition_is_served_and_decodes_unchanged(
         served = await client.devices.datapoints(product_key)
         assert served == decode(recorded, ProductDatapoints)
         assert served.product_key == product_key
-    assert sim.count("GET", "/app/datapoint") == 17
+    assert sim.count("GET", "/app/datapoint") == len(REAL_DATAPOINTS) == 18
 
 
 async def test_undocumented_definition_fields_stay_reachable_in_extra(
@@ -221,7 +221,7 @@ def bad_value(point: Datapoint) -> Any:
 
 
 def test_client_and_simulator_agree_on_every_recorded_datapoint(sim: GizwitsSimulator) -> None:
-    """Every writable datapoint of the 17 real products: what the client's validate() passes
+    """Every writable datapoint of the 18 real products: what the client's validate() passes
     the simulator accepts; what it refuses, the simulator refuses too."""
     checked = 0
     for product in add_real_products(sim.state):

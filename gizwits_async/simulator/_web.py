@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,24 @@ CONTENT_TYPE: web.AppKey[str] = web.AppKey("gizwits_content_type", str)
 USER_TOKEN = "X-Gizwits-User-token"  # noqa: S105 - a header name
 APP_TOKEN = "X-Gizwits-Application-Token"  # noqa: S105 - a header name
 APP_ID = "X-Gizwits-Application-Id"
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Handlers the cloud answers without any header (the application id is not checked).
+_WITHOUT_APP_ID: set[Handler] = set()
+
+
+def without_app_id(handler: Handler) -> Handler:
+    """Mark a handler the cloud answers without ``X-Gizwits-Application-Id`` (the real
+    ``/app/datapoint`` answered a request with no headers at all)."""
+    _WITHOUT_APP_ID.add(handler)
+    return handler
+
+
+def needs_app_id(handler: object) -> bool:
+    """Whether the server checks the application id before running ``handler``."""
+    return handler not in _WITHOUT_APP_ID
 
 
 def state(request: web.Request) -> SimState:
@@ -51,6 +70,14 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
 def current_user(request: web.Request) -> User:
     """The user of ``X-Gizwits-User-token`` (any header case); 9004 unknown, 9006 expired."""
     return state(request).user_for_token(request.headers.get(USER_TOKEN))
+
+
+def optional_user(request: web.Request) -> User | None:
+    """The user of a user token when one is sent (it must then be valid), else ``None``: for
+    endpoints whose doc table lists only the application id."""
+    if request.headers.get(USER_TOKEN) is None:
+        return None
+    return current_user(request)
 
 
 def query_int(

@@ -15,7 +15,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gizwits_async.simulator._web import APP_ID, CONTENT_TYPE, STATE
+from gizwits_async.simulator._web import APP_ID, CONTENT_TYPE, STATE, needs_app_id
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
 from gizwits_async.simulator.faults import Fault, FaultInjector
@@ -38,6 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 
 SIMULATOR: web.AppKey[GizwitsSimulator] = web.AppKey("gizwits_simulator")
 
+RAW_DATA_SHAPES = frozenset({"flat", "nested"})
 _HANG_UP_POLL = 0.01
 _HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
@@ -71,9 +72,11 @@ class GizwitsSimulator:
         json_content_type: str = "application/json",
         record_requests: bool = True,
         fault_seed: int | None = None,
+        raw_data_shape: str = "flat",
     ) -> None:
         self.clock = clock or SimClock()
         self.state = SimState(self.clock, token_lifetime=token_lifetime)
+        self.raw_data_shape = raw_data_shape
         self.app_id = app_id
         self.app_secret = app_secret or new_id()
         self.state.apps[app_id] = App(app_id, self.app_secret)
@@ -152,6 +155,21 @@ class GizwitsSimulator:
         while True:
             await asyncio.sleep(0.5)
             self.clock.run_due()
+
+    @property
+    def raw_data_shape(self) -> str:
+        """How ``raw_data`` answers: ``"flat"`` (the doc's ``objects`` list, the default) or
+        ``"nested"`` (``objects.hits.objects``, entries with ``payload`` and integer
+        timestamps, as the EU cloud answered in 2024)."""
+        return self.state.raw_data_shape
+
+    @raw_data_shape.setter
+    def raw_data_shape(self, shape: str) -> None:
+        if shape not in RAW_DATA_SHAPES:
+            raise ValueError(
+                f"raw_data_shape must be one of {sorted(RAW_DATA_SHAPES)}, not {shape!r}"
+            )
+        self.state.raw_data_shape = shape
 
     # -- set-up helpers for tests and demos -------------------------------------------------
 
@@ -295,8 +313,14 @@ class GizwitsSimulator:
         )
 
     async def _handle(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        # Routing comes first, as in the cloud: an unknown path is 404 and a wrong method 405
+        # (aiohttp's answers), whatever the headers.
+        route_error = request.match_info.http_exception
+        if route_error is not None:
+            raise route_error
         try:
-            self.state.check_app(request.headers.get(APP_ID))
+            if needs_app_id(request.match_info.handler):
+                self.state.check_app(request.headers.get(APP_ID))
             response: web.StreamResponse = await handler(request)
         except SimError as err:
             return self._error_response(err)

@@ -115,6 +115,20 @@ class Device:
     type: str = "normal"
     sharing_enabled: bool = False
     control_count: int = 0
+    # What real bindings entries and device details carry beyond the doc (issue #15); the
+    # defaults are values recorded from real devices (tests/fixtures/real/).
+    protoc: int = 3
+    proto_ver: str = "04"
+    mcu_soft_version: str = "00000001"
+    mcu_hard_version: str = "00000001"
+    wifi_soft_version: str = "04020028"
+    wifi_hard_version: str = "00ESP826"
+    sleep_duration: int = 0
+    is_low_power: bool = False
+    gw_did: str | None = None
+    mesh_id: str | None = None
+    # When the device last came online or went offline.
+    state_last_timestamp: float = 0.0
 
 
 @define
@@ -216,6 +230,8 @@ class SimState:
         # Rules, scenes, schedules and report history; it listens to device events.
         self.automation = Automation(self)
         self.bind_codes: dict[str, str] = {}
+        # "flat" (the doc's raw_data answer) or "nested" (the recorded EU answer, issue #15).
+        self.raw_data_shape = "flat"
 
     # -- apps and users --------------------------------------------------------------------
 
@@ -316,6 +332,7 @@ class SimState:
             mac=(mac or new_mac()).lower(),
             passcode=new_id(10),
             is_online=online,
+            state_last_timestamp=self.clock.now(),
         )
         if attrs:
             device.attrs.update(attrs)
@@ -354,14 +371,54 @@ class SimState:
             "product_name": product.name,
             "is_sandbox": True,
         }
+        data.update(self._recorded_fields(device))
+        data.update(
+            mcu_soft_version=device.mcu_soft_version,
+            mcu_hard_version=device.mcu_hard_version,
+            wifi_soft_version=device.wifi_soft_version,
+            wifi_hard_version=device.wifi_hard_version,
+        )
         if binding is not None:
             data.update(
                 remark=binding.remark,
                 dev_alias=binding.dev_alias,
                 dev_label=list(binding.dev_label),
                 role=binding.role,
+                updated_at=int(binding.created_at),
             )
         return data
+
+    def device_detail_json(self, device: Device, binding: Binding | None = None) -> dict[str, Any]:
+        """``GET /app/devices/{did}`` as the cloud answers it: the bindings entry without the
+        per-user names, type, sandbox flag and versions, with ``proto_ver``; ``role`` and
+        ``remark`` only when a user's binding is known."""
+        data = self.device_json(device, binding)
+        for name in (
+            "dev_alias",
+            "dev_label",
+            "type",
+            "is_sandbox",
+            "mcu_soft_version",
+            "mcu_hard_version",
+            "wifi_soft_version",
+            "wifi_hard_version",
+            "updated_at",
+        ):
+            data.pop(name, None)
+        data["proto_ver"] = device.proto_ver
+        return data
+
+    @staticmethod
+    def _recorded_fields(device: Device) -> dict[str, Any]:
+        """Fields both bindings entries and device details carry in every real recording."""
+        return {
+            "protoc": device.protoc,
+            "gw_did": device.gw_did,
+            "sleep_duration": device.sleep_duration,
+            "state_last_timestamp": int(device.state_last_timestamp),
+            "mesh_id": device.mesh_id,
+            "is_low_power": device.is_low_power,
+        }
 
     # -- bindings --------------------------------------------------------------------------
 
@@ -586,6 +643,7 @@ class SimState:
             return
         device.is_online = online
         now = self.clock.now()
+        device.state_last_timestamp = now
         device.raw_log.append(
             {
                 "type": "dev_online" if online else "dev_offline",

@@ -114,8 +114,7 @@ async def list_bindings(request: web.Request) -> web.Response:
             continue
         entry = sim.device_json(device, binding)
         if show_proto_ver:
-            entry["proto_ver"] = "04"
-            entry["wifi_soft_version"] = "04020028"
+            entry["proto_ver"] = device.proto_ver
         devices.append(entry)
     return reply(request, {"devices": devices[skip : skip + limit]})
 

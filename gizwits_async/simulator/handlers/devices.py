@@ -3,6 +3,8 @@ control."""
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from aiohttp import web
 
 from gizwits_async.errors import ErrorCode
@@ -11,10 +13,12 @@ from gizwits_async.simulator._web import (
     APP_ID,
     control_command,
     current_user,
+    optional_user,
     query_int,
     read_json,
     reply,
     state,
+    without_app_id,
 )
 from gizwits_async.simulator.errors import SimError
 
@@ -23,11 +27,15 @@ routes = web.RouteTableDef()
 
 @routes.get("/app/devdata/{did}/latest")
 async def latest(request: web.Request) -> web.Response:
+    """The doc's table lists only the application id, and a client relies on that (heatzy
+    0.0.11 sends no user token). A user token, when sent, is checked as on the user endpoints,
+    and so is the sender's binding: no recording shows the cloud ignoring either."""
     sim = state(request)
-    user = current_user(request)
+    user = optional_user(request)
     did = request.match_info["did"]
-    sim.require_binding(user.uid, did)
     device = sim.device(did)
+    if user is not None:
+        sim.require_binding(user.uid, did)
     fresh = device.updated_at and sim.clock.now() - device.updated_at <= 86400
     return reply(
         request,
@@ -41,11 +49,14 @@ async def latest(request: web.Request) -> web.Response:
 
 @routes.get("/app/devices/{did}")
 async def device_detail(request: web.Request) -> web.Response:
+    """Application id only, as the doc's table says. With a user token (checked, as on
+    ``latest``) the sender's binding gives ``role`` and ``remark``, as in the recordings."""
     sim = state(request)
-    user = current_user(request)
+    user = optional_user(request)
     did = request.match_info["did"]
-    binding = sim.require_binding(user.uid, did)
-    return reply(request, sim.device_json(sim.device(did), binding))
+    device = sim.device(did)
+    binding = sim.require_binding(user.uid, did) if user is not None else None
+    return reply(request, sim.device_detail_json(device, binding))
 
 
 @routes.post("/app/control/{did}")
@@ -60,6 +71,7 @@ async def control(request: web.Request) -> web.Response:
 
 
 @routes.get("/app/datapoint")
+@without_app_id
 async def datapoint(request: web.Request) -> web.Response:
     sim = state(request)
     product = sim.products.get(request.query.get("product_key", ""))
@@ -73,6 +85,9 @@ async def datapoint(request: web.Request) -> web.Response:
 RAW_DATA_MAX_WINDOW = 48 * 3600  # end_time - start_time must be under this
 RAW_DATA_MAX_ROWS = 5000  # skip + limit
 RAW_DATA_MAX_LIMIT = 1000
+# The recorded nested answer's dev_online payload (the device's MQTT keep-alive, seconds).
+KEEP_ALIVE: Final = 130
+ONLINE_PAYLOAD_TYPES: Final = frozenset({"dev_online", "dev_re_online"})
 
 
 @routes.get("/app/devices/{did}/raw_data")
@@ -110,4 +125,23 @@ async def raw_data(request: web.Request) -> web.Response:
         "total": len(rows),
         "type": kind,
     }
-    return reply(request, {"meta": meta, "objects": rows[skip : skip + limit]})
+    page = rows[skip : skip + limit]
+    if sim.raw_data_shape == "nested":
+        hits = {"total": len(rows), "objects": [_nested_entry(row) for row in page]}
+        return reply(request, {"meta": meta, "objects": {"hits": hits, "took": 1, "err_code": 0}})
+    return reply(request, {"meta": meta, "objects": page})
+
+
+def _nested_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the nested answer carries it: a ``payload`` object instead of
+    ``payload_bin``, and an integer timestamp."""
+    entry = {k: v for k, v in row.items() if k not in ("payload_bin", "timestamp")}
+    if "payload" not in entry:
+        if row["type"] in ONLINE_PAYLOAD_TYPES:
+            entry["payload"] = {"keep_alive": KEEP_ALIVE}
+        elif row.get("payload_bin"):
+            entry["payload"] = {"payload_bin": row["payload_bin"]}
+        else:
+            entry["payload"] = {}
+    entry["timestamp"] = int(row["timestamp"])
+    return entry

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gizwits_async.errors import ERROR_CATALOGUE
 from gizwits_async.simulator._web import reply
+from gizwits_async.simulator.errors import cloud_message
 
 routes = web.RouteTableDef()
 
@@ -20,7 +21,7 @@ async def get_status(request: web.Request) -> web.Response:
 @routes.get("/errors")
 async def get_errors(request: web.Request) -> web.Response:
     catalogue = [
-        {"status": spec.status, "error_message": spec.message, "error_code": int(code)}
+        {"status": spec.status, "error_message": cloud_message(code), "error_code": int(code)}
         for code, spec in ERROR_CATALOGUE.items()
     ]
     return reply(request, catalogue)

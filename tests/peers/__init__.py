@@ -1,0 +1,1 @@
+"""Third-party Gizwits clients from PyPI against the simulator (issue #15)."""
