@@ -44,6 +44,7 @@ from gizwits_async.errors import (
 
 if TYPE_CHECKING:
     from gizwits_async.auth import AppTokenManager, TokenManager
+    from gizwits_async.ratelimit import RateLimiter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -192,6 +193,7 @@ class Transport:
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
+        self.rate_limiter: RateLimiter | None = None
 
     def with_options(
         self,
@@ -248,12 +250,13 @@ class Transport:
             attempt += 1
             request_headers, sent_token = self._prepare_headers(auth, headers)
             if sent_token is None and auth is not Auth.NONE:
-                sent_token = await self._attach_credentials(auth, request_headers)
+                sent_token = await self._attach_credentials(auth, request_headers, deadline)
+            await self._acquire_slot()  # every attempt counts, retries and logins included
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
             try:
-                return await self._attempt(
+                return await self._paced(
                     method,
                     url,
                     path,
@@ -302,11 +305,26 @@ class Transport:
                 return headers, cached.token
         return headers, None
 
-    async def _attach_credentials(self, auth: Auth, headers: dict[str, str]) -> str | None:
+    async def _acquire_slot(self) -> None:
+        if self.rate_limiter is not None:
+            await self.rate_limiter.acquire()
+
+    async def _paced(self, *args: Any, **kwargs: Any) -> Any:
+        """One attempt; a throttle with ``Retry-After`` pauses everyone sharing the limiter."""
+        try:
+            return await self._attempt(*args, **kwargs)
+        except (_Retryable, GizwitsRateLimitError) as err:
+            if err.retry_after is not None and self.rate_limiter is not None:
+                await self.rate_limiter.pause(err.retry_after)
+            raise
+
+    async def _attach_credentials(
+        self, auth: Auth, headers: dict[str, str], deadline: float | None = None
+    ) -> str | None:
         if auth is Auth.USER:
             if self.user_auth is None:
                 raise GizwitsAuthError(401, None, "this call needs a user; log in first")
-            user_token = await self.user_auth.ensure_token()
+            user_token = await self.user_auth.ensure_token(deadline)
             headers[USER_TOKEN_HEADER] = user_token.token
             return user_token.token
         if auth is Auth.APP_TOKEN:
