@@ -124,6 +124,9 @@ def _client_for(redis: Redis | str, timeout: float) -> tuple[Redis, bool]:
         return redis, False
     if not isinstance(redis, str):
         raise TypeError("redis must be a redis.asyncio.Redis or a redis:// URL string")
+    if "://" not in redis:
+        # Not a URL at all: it might be a bare password, so it is not repeated.
+        raise ValueError("redis URL must look like redis://host:6379/0 (rediss://, unix://)")
     shown = redact_url(redis)
     try:
         parts = urlsplit(redis)

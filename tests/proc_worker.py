@@ -10,6 +10,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from gizwits_async import FileTokenStore, GizwitsClient, GizwitsError, TokenStore, UserToken
 from gizwits_async.ratelimit import RateLimiter
 
+REDIS_TIMEOUT = 3.0
 USERNAME = "alice"
 PASSWORD = "Al1ce-secret-pw"
 
@@ -26,7 +28,11 @@ def _store(args: dict[str, Any]) -> TokenStore:
         return FileTokenStore(args["file"])
     from gizwits_async.redis import RedisTokenStore  # noqa: PLC0415 - only where Redis is used
 
-    return RedisTokenStore(args["redis"], prefix=args["prefix"], lease=args.get("lease", 90.0))
+    # A generous Redis timeout: the tests run beside other work on a loaded machine, and a
+    # timed-out call would switch to the (tested elsewhere) local fallback.
+    return RedisTokenStore(
+        args["redis"], prefix=args["prefix"], lease=args.get("lease", 90.0), timeout=REDIS_TIMEOUT
+    )
 
 
 def _limiter(args: dict[str, Any]) -> RateLimiter | None:
@@ -34,7 +40,9 @@ def _limiter(args: dict[str, Any]) -> RateLimiter | None:
         return None
     from gizwits_async.redis import RedisRateLimiter  # noqa: PLC0415 - only where Redis is used
 
-    return RedisRateLimiter(args["redis"], rate=args["rate"], per=1.0, prefix=args["prefix"])
+    return RedisRateLimiter(
+        args["redis"], rate=args["rate"], per=1.0, prefix=args["prefix"], timeout=REDIS_TIMEOUT
+    )
 
 
 def _client(args: dict[str, Any]) -> GizwitsClient:
@@ -145,7 +153,14 @@ async def finish_worker(process: asyncio.subprocess.Process) -> dict[str, Any]:
     if process.returncode != 0:
         raise RuntimeError(f"worker failed ({process.returncode}): {err.decode()[-2000:]}")
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    result["stderr"] = err.decode()[-2000:]
     return result
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition()`` holds (the simulator's state, changed by other processes)."""
+    while not condition():  # noqa: ASYNC110 - other processes change it: nothing to await
+        await asyncio.sleep(0.005)
 
 
 async def run_workers(scenario: str, many_args: list[dict[str, Any]]) -> list[dict[str, Any]]:
