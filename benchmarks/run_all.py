@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import decode, fanout, import_time, overhead, raw_data, token_storm
+from benchmarks import decode, fanout, import_time, overhead, raw_data, redis_shared, token_storm
 from benchmarks._common import Row
 from gizwits_async import _json
 
@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Row]]] = [
     ("raw_data", lambda: asyncio.run(raw_data.measure()).row()),
     ("decode", decode.measure),
     ("import_time", lambda: import_time.measure().row()),
+    ("redis_shared", lambda: asyncio.run(redis_shared.measure()).row()),
 ]
 
 

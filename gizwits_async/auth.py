@@ -602,6 +602,7 @@ class TokenManager:
         if self._store_key is None and self._key_for_uid is not None:
             self._store_key = self._key_for_uid(token.uid)
         self._cache(token)
+        self._failure = None
         self.logins += 1
         if token.expires_in(now) < MIN_TOKEN_LIFETIME:
             self._next_login_at = now + LOGIN_FAILURE_WINDOW
