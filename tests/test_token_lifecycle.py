@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,9 @@ from gizwits_async import (
     GizwitsTimeoutError,
     LocalRateLimiter,
     MemoryTokenStore,
+    UserToken,
 )
-from gizwits_async.auth import LOGIN_FAILURE_WINDOW
+from gizwits_async.auth import LOGIN_FAILURE_WINDOW, TokenManager
 from gizwits_async.simulator import GizwitsSimulator
 from tests.conftest import PASSWORD, USERNAME, SleepRecorder
 
@@ -347,3 +349,97 @@ async def test_two_accounts_logged_in_through_one_file_store_are_never_cross_ser
             assert again.token.token == token.token
     assert sim.count("POST", "/app/login") == logins
     assert "anonymous" not in path.read_text()
+
+
+def _user_token(value: str, expires_in: float, uid: str = "u1") -> UserToken:
+    return UserToken(
+        uid=uid, token=value, expire_at=datetime.fromtimestamp(time.time() + expires_in, UTC)
+    )
+
+
+async def test_a_login_that_outlives_its_own_timeout_fails_once_for_every_waiter() -> None:
+    started = 0
+
+    async def never_answers() -> UserToken:
+        nonlocal started
+        started += 1
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    manager = TokenManager(never_answers, login_timeout=0.1)
+    results = await asyncio.gather(
+        *(manager.ensure_token() for _ in range(10)), return_exceptions=True
+    )
+    assert all(isinstance(result, GizwitsTimeoutError) for result in results)
+    with pytest.raises(GizwitsTimeoutError, match="did not finish"):
+        await manager.ensure_token()  # remembered: no second login
+    assert started == 1
+
+
+async def test_a_waiter_whose_deadline_has_passed_does_not_wait() -> None:
+    release = asyncio.Event()
+
+    async def slow() -> UserToken:
+        await release.wait()
+        return _user_token("t", 3600)
+
+    manager = TokenManager(slow)
+    loop = asyncio.get_running_loop()
+    with pytest.raises(GizwitsTimeoutError, match="deadline"):
+        await manager.ensure_token(deadline=loop.time() - 1)
+    release.set()
+    token = await manager.ensure_token(deadline=loop.time() + 5)
+    assert token.token == "t"
+
+
+async def test_a_token_another_client_filed_meanwhile_is_adopted_without_a_login(
+    tmp_path: Path,
+) -> None:
+    logins: list[str] = []
+
+    def login_as(name: str) -> Callable[[], Awaitable[UserToken]]:
+        async def login() -> UserToken:
+            logins.append(name)
+            return _user_token(f"{name}-token", 86400)
+
+        return login
+
+    store = FileTokenStore(tmp_path / "tokens.json")
+    first = TokenManager(login_as("first"), store=store, store_key="k")
+    second = TokenManager(login_as("second"), store=store, store_key="k")
+    await first.ensure_token()
+    second._loaded = True  # as if it had looked before the first one filed its token
+    adopted = await second.ensure_token()
+    assert adopted.token == "first-token"
+    assert logins == ["first"]
+    # A refused token is dropped, never adopted again.
+    second.invalidate("first-token")
+    renewed = await second.ensure_token()
+    assert renewed.token == "second-token"
+    assert logins == ["first", "second"]
+
+
+async def test_a_client_that_learns_its_account_from_the_token_files_it_under_that_uid(
+    tmp_path: Path,
+) -> None:
+    async def login() -> UserToken:
+        return _user_token("t", 86400, uid="the-uid")
+
+    store = MemoryTokenStore()
+    manager = TokenManager(login, store=store, store_key=None, key_for_uid=lambda uid: f"k:{uid}")
+    before = manager.store_key
+    await manager.ensure_token()
+    assert (before, manager.store_key) == (None, "k:the-uid")
+    assert await store.load("k:the-uid") is not None
+    assert repr(store) == "MemoryTokenStore(1 tokens)"
+
+
+async def test_a_store_lease_shorter_than_the_login_timeout_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class ShortLease(MemoryTokenStore):
+        lease = 5.0
+
+    caplog.set_level(logging.WARNING, logger="gizwits_async.auth")
+    TokenManager(None, store=ShortLease(), login_timeout=65.0)
+    assert "does not outlive the login timeout" in caplog.text
