@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_CLI := $(VENV)/.installed-cli
 
-.PHONY: demo test lint typecheck pytest bench clean peers-venv
+.PHONY: demo test lint typecheck pytest bench clean peers-venv redis-server
 
 # Third-party Gizwits clients from PyPI, in a venv of their own (their pins are not ours);
 # tests/peers runs them in subprocesses against the simulator (issue #15).
@@ -46,9 +46,26 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
+# The Redis tests start a real redis-server of their own. Install it where it is missing:
+# as root on Debian/Ubuntu with apt-get (refreshing the package lists if the first try fails);
+# otherwise say so, and the tests skip (or fail when CI is set).
+redis-server:
+	@if command -v redis-server >/dev/null 2>&1; then \
+		echo "redis-server: found $$(command -v redis-server)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "redis-server: missing; installing it with apt-get install -y redis-server"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1 || { \
+			echo "redis-server: install failed; running apt-get update and trying again"; \
+			apt-get update -q >/dev/null && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }; \
+		command -v redis-server; \
+	else \
+		echo "redis-server: missing and not root; install it (apt-get install redis-server) to run the Redis tests"; \
+	fi
+
 # coverage starts before pytest so that the package imported early by its own pytest plugin
 # (entry point pytest11) is measured too; pytest-cov would start too late.
-pytest: $(STAMP_DEV) $(STAMP_PEERS)
+pytest: $(STAMP_DEV) $(STAMP_PEERS) redis-server
 	$(BIN)/python -m coverage erase
 	$(BIN)/python -m coverage run -m pytest -q
 	$(BIN)/python -m coverage report

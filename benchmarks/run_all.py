@@ -15,7 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import decode, fanout, import_time, overhead, push, raw_data, token_storm
+from benchmarks import (
+    decode,
+    fanout,
+    import_time,
+    overhead,
+    push,
+    raw_data,
+    redis_shared,
+    token_storm,
+)
 from benchmarks._common import Row
 from gizwits_async import _json
 
@@ -32,6 +41,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Row]]] = [
     ("push_throughput", push.throughput),
     ("push_memory", push.memory),
     ("push_rest_calls", lambda: asyncio.run(push.rest_calls())),
+    ("redis_shared", lambda: asyncio.run(redis_shared.measure()).row()),
 ]
 
 

@@ -33,6 +33,7 @@ from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, Devic
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToken
 from gizwits_async.pagination import AsyncPaginator, Page
+from gizwits_async.ratelimit import LocalRateLimiter, RateLimiter
 
 if TYPE_CHECKING:
     from gizwits_async.models import (
@@ -138,12 +139,14 @@ __all__ = [
     "GroupChangeResult",
     "GroupDevice",
     "GuestUser",
+    "LocalRateLimiter",
     "MemoryTokenStore",
     "Message",
     "MessageStatus",
     "OnlineEvent",
     "Page",
     "ProductDatapoints",
+    "RateLimiter",
     "RawDataEntry",
     "RawDataType",
     "RawEvent",

@@ -60,6 +60,7 @@ from gizwits_async.errors import (
 
 if TYPE_CHECKING:
     from gizwits_async.auth import AppTokenManager, TokenManager
+    from gizwits_async.ratelimit import RateLimiter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -304,6 +305,7 @@ class Transport:
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
         self._checked_token: str | None = None
+        self.rate_limiter: RateLimiter | None = None
 
     def with_options(
         self,
@@ -328,7 +330,7 @@ class Transport:
             other.total_timeout = total_timeout
         return other
 
-    async def request(  # noqa: C901 - the retry loop in one place
+    async def request(  # noqa: C901, PLR0912, PLR0915 - the retry loop in one place
         self,
         method: str,
         path: str,
@@ -368,9 +370,12 @@ class Transport:
             attempt += 1
             request_headers, sent_token = self._prepare_headers(auth, headers, body)
             if sent_token is None and auth is not Auth.NONE:
-                sent_token = await self._attach_credentials(auth, request_headers)
+                sent_token = await self._attach_credentials(auth, request_headers, deadline)
             if sent_token is not self._checked_token and sent_token is not None:
                 self._check_sendable(sent_token, method, path)
+            if self.rate_limiter is not None:
+                # Every attempt counts, retries and logins included.
+                await self.rate_limiter.acquire()
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
@@ -389,6 +394,10 @@ class Transport:
                     hidden=_Secrets(hidden, request_headers, json_body),
                 )
             except GizwitsAPIError as err:
+                if isinstance(err, GizwitsRateLimitError):
+                    # Throttled beyond the wait we would sleep: everyone sharing the
+                    # limiter holds off all the same.
+                    await self._pause_everyone(err.retry_after)
                 if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
                     raise
                 replayed_for_token = True
@@ -398,6 +407,7 @@ class Transport:
                 failure = retry
             if failure is None:
                 return result
+            await self._pause_everyone(failure.retry_after)
             # Raised outside the except block: the error chains to nothing, so no aiohttp
             # exception (which holds the request's headers) rides along.
             if budget is None:
@@ -463,11 +473,18 @@ class Transport:
                 return headers, cached.token
         return headers, None
 
-    async def _attach_credentials(self, auth: Auth, headers: dict[str, str]) -> str | None:
+    async def _pause_everyone(self, retry_after: float | None) -> None:
+        """A throttle with ``Retry-After`` pauses every caller sharing the rate limiter."""
+        if retry_after is not None and self.rate_limiter is not None:
+            await self.rate_limiter.pause(retry_after)
+
+    async def _attach_credentials(
+        self, auth: Auth, headers: dict[str, str], deadline: float | None = None
+    ) -> str | None:
         if auth is Auth.USER:
             if self.user_auth is None:
                 raise GizwitsAuthError(401, None, "this call needs a user; log in first")
-            user_token = await self.user_auth.ensure_token()
+            user_token = await self.user_auth.ensure_token(deadline)
             headers[USER_TOKEN_HEADER] = user_token.token
             return user_token.token
         if auth is Auth.APP_TOKEN:

@@ -28,6 +28,7 @@ from gizwits_async.auth import (
 from gizwits_async.errors import GizwitsClientClosedError, GizwitsResponseError
 from gizwits_async.models._converter import decode
 from gizwits_async.models.users import AppToken, UserToken
+from gizwits_async.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from gizwits_async.push import Push
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from gizwits_async.resources.users import UsersResource
 
 _LOGGER = logging.getLogger(__name__)
+# The login's own timeout covers its transport deadline plus the store's lock and lookups.
+LOGIN_TIMEOUT_SLACK = 5.0
 
 
 class Region(enum.StrEnum):
@@ -119,6 +122,13 @@ def _header_safe(value: str | None, name: str) -> None:
         raise ValueError(f"{name} must not contain a line break or NUL")
 
 
+def _check_shared_parts(token_store: object, rate_limiter: object) -> None:
+    if token_store is not None and not isinstance(token_store, TokenStore):
+        raise TypeError("token_store must be a TokenStore (async load(key) and save(key, token))")
+    if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
+        raise TypeError("rate_limiter must be a RateLimiter (async acquire() and pause(seconds))")
+
+
 def _base_url_for(region: Region | str, base_url: str | None) -> str:
     if base_url is not None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
@@ -180,6 +190,7 @@ class GizwitsClient:
         connect_timeout: float = 5.0,
         read_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if not isinstance(app_id, str) or not app_id.strip():
             raise ValueError("app_id must be a non-empty string")
@@ -196,6 +207,7 @@ class GizwitsClient:
             raise ValueError("give username/password or phone_id, not both")
         if token is not None and not isinstance(token, UserToken):
             raise TypeError("token must be a UserToken")
+        _check_shared_parts(token_store, rate_limiter)
         _retries(max_retries)
         _count(max_concurrency, "max_concurrency")
         refresh_margin = _refresh_margin(refresh_margin)
@@ -230,18 +242,23 @@ class GizwitsClient:
         self._username = username
         self._password = password
         self._phone_id = phone_id
-        identity = username or phone_id or (token.uid if token else "anonymous")
+        # The store key names the account; a client that does not know its account yet (no
+        # credentials, no token) files nothing until a token is accepted.
+        identity = username or phone_id or (token.uid if token else None)
         self._auth = TokenManager(
             self._automatic_login(),
             token=token,
             store=token_store,
-            store_key=token_store_key(self.base_url, app_id, identity),
+            store_key=None if identity is None else self._store_key(identity),
+            key_for_uid=self._store_key,
             on_token_update=on_token_update,
             refresh_margin=refresh_margin,
+            login_timeout=self._transport.total_timeout + LOGIN_TIMEOUT_SLACK,
         )
         self._app_tokens = AppTokenManager(self._request_app_token)
         self._transport.user_auth = self._auth
         self._transport.app_auth = self._app_tokens
+        self._transport.rate_limiter = rate_limiter
 
         self._parent: GizwitsClient | None = None
         self._push: Push | None = None
@@ -452,6 +469,9 @@ class GizwitsClient:
         """The cached user token, if any."""
         return self._auth.token
 
+    def _store_key(self, identity: str) -> str:
+        return token_store_key(self.base_url, self.app_id, identity)
+
     def _automatic_login(self) -> LoginFunction | None:
         if self._username is not None and self._password is not None:
             return functools.partial(self._login_request, self._username, self._password, self.lang)
@@ -468,7 +488,7 @@ class GizwitsClient:
                 return
             username = self._username
         self._username, self._password, self._phone_id = username, password, None
-        self._auth.set_login(self._automatic_login())
+        self._auth.set_login(self._automatic_login(), store_key=self._store_key(username))
 
     async def _login_request(
         self, username: str, password: str, lang: str | None = None
@@ -497,7 +517,7 @@ class GizwitsClient:
             raise ValueError("password must be a non-empty string")
         self._username, self._password, self._phone_id = username, password, None
         login = functools.partial(self._login_request, username, password, lang or self.lang)
-        self._auth.set_login(login)
+        self._auth.set_login(login, store_key=self._store_key(username))
         return await self._auth.login_now(login)
 
     async def _request_app_token(self) -> AppToken:

@@ -46,6 +46,9 @@ from gizwits_async.errors import error_class_for
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.demo import DemoAccount
 from tests.conftest import SleepRecorder
+from tests.redis_server import redis_server, redis_url
+
+__all__ = ["redis_server", "redis_url"]  # fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -195,7 +198,7 @@ async def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:
 def test_install_names_the_distribution_and_its_extras() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     commands = shell_commands(block("Install"))
-    assert [command[:2] for command in commands] == [["pip", "install"]] * 2
+    assert [command[:2] for command in commands] == [["pip", "install"]] * 3
     for command in commands:
         name, _, extras = command[2].partition("[")
         assert name == project["name"]
@@ -406,6 +409,20 @@ async def test_rate_limit_block_gets_the_wait_the_cloud_asked_for(
     namespace = await execute(block("Rate limits"), {"client": gizwits_client, "did": did})
     assert namespace["next_poll_in"] == 300
     assert "status" not in namespace
+
+
+@runs("Many processes, one account")
+async def test_many_processes_block_shares_the_token_through_redis(
+    gizwits_simulator: GizwitsSimulator, redis_url: str
+) -> None:
+    did = demo_of(gizwits_simulator).dids[0]
+    substitutions = {
+        **account_placeholders(gizwits_simulator),
+        '"rediss://worker:your-redis-password@redis.example:6380/0"': repr(redis_url),
+    }
+    namespace = await execute(block("Many processes, one account"), {"did": did}, substitutions)
+    assert namespace["status"].did == did
+    assert namespace["client"].token is not None
 
 
 @runs("Timeouts")
