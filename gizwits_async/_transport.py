@@ -34,6 +34,7 @@ from gizwits_async.errors import (
     ErrorCode,
     GizwitsAPIError,
     GizwitsAuthError,
+    GizwitsConfigurationError,
     GizwitsConnectionError,
     GizwitsError,
     GizwitsRateLimitError,
@@ -41,6 +42,7 @@ from gizwits_async.errors import (
     GizwitsTimeoutError,
     make_api_error,
 )
+from gizwits_async.models._envelopes import decode_into
 
 if TYPE_CHECKING:
     from gizwits_async.auth import AppTokenManager, TokenManager
@@ -225,11 +227,14 @@ class Transport:
         timeout: float | None = None,
         max_retries: int | None = None,
         log_path: str | None = None,
+        into: Any = None,
     ) -> Any:
         """Send one logical call (with its retries) and return the decoded JSON body or None.
 
-        ``log_path`` replaces ``path`` in logs and error messages when the path carries a
-        secret (a share code).
+        With ``into`` (a model class or a shape of ``models._envelopes``) the body is decoded
+        into it; one that does not fit raises ``GizwitsResponseError`` naming status, method,
+        path and field. ``log_path`` replaces ``path`` in logs and error messages when the
+        path carries a secret (a share code).
         """
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -264,6 +269,7 @@ class Transport:
                     idempotent=idempotent,
                     attempt=attempt,
                     hidden=hidden,
+                    into=into,
                 )
             except GizwitsAPIError as err:
                 if not self._replay_after_token_error(err, auth, sent_token, replayed_for_token):
@@ -305,13 +311,13 @@ class Transport:
     async def _attach_credentials(self, auth: Auth, headers: dict[str, str]) -> str | None:
         if auth is Auth.USER:
             if self.user_auth is None:
-                raise GizwitsAuthError(401, None, "this call needs a user; log in first")
+                raise GizwitsConfigurationError("this call needs a user; log in first")
             user_token = await self.user_auth.ensure_token()
             headers[USER_TOKEN_HEADER] = user_token.token
             return user_token.token
         if auth is Auth.APP_TOKEN:
             if self.app_auth is None:
-                raise GizwitsAuthError(401, None, "this call needs an application token")
+                raise GizwitsConfigurationError("this call needs an application token")
             app_token = await self.app_auth.ensure_token()
             headers[APP_TOKEN_HEADER] = app_token.token
             return app_token.token
@@ -355,6 +361,7 @@ class Transport:
         idempotent: bool,
         attempt: int,
         hidden: tuple[str, ...] = (),
+        into: Any = None,
     ) -> Any:
         session = self._get_session()
         client_timeout = self._timeouts.get(timeout)
@@ -400,7 +407,14 @@ class Transport:
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
         return self._classify(
-            method, path, status, body, retry_after_header, idempotent=idempotent, hidden=hidden
+            method,
+            path,
+            status,
+            body,
+            retry_after_header,
+            idempotent=idempotent,
+            hidden=hidden,
+            into=into,
         )
 
     def _classify(
@@ -413,6 +427,7 @@ class Transport:
         *,
         idempotent: bool,
         hidden: tuple[str, ...] = (),
+        into: Any = None,
     ) -> Any:
         data: Any = None
         decoded = True
@@ -429,7 +444,9 @@ class Transport:
                     status=status,
                     body=_excerpt(body, hidden),
                 )
-            return data
+            if into is None:
+                return data
+            return decode_into(data, into, status=status, where=f"{method} {path}")
         if message is None and not decoded:
             message = _excerpt(body, hidden)
         if status == 429 or code == ErrorCode.REQUEST_THROTTLED:

@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 from gizwits_async.errors import (
     ErrorCode,
     GizwitsAuthError,
+    GizwitsConfigurationError,
     GizwitsError,
     GizwitsInvalidCredentialsError,
 )
@@ -181,6 +182,7 @@ class TokenManager:
         self._clock = clock
         self._lock = _LoopLock()
         self._loaded = token is not None
+        self._refused = False  # a token of this manager was refused by the server
         self._credentials_rejected = False
         self.logins = 0
         self._cache(token)
@@ -237,12 +239,15 @@ class TokenManager:
             token = self._token
             if token is not None and self._clock() < self._refresh_at:
                 return token
-            if self._login is None:
+            if self._login is None and (token is not None or self._refused):
                 raise GizwitsAuthError(
                     401,
                     ErrorCode.TOKEN_EXPIRED if token is not None else ErrorCode.TOKEN_INVALID,
                     "no valid user token, and no credentials to log in with",
                 )
+            if self._login is None:
+                # Never had a token to send: the client is configured without a user.
+                raise GizwitsConfigurationError("no user token, and no credentials to log in with")
             return await self._renew(token)
 
     async def _renew(self, current: UserToken | None) -> UserToken:
@@ -315,6 +320,7 @@ class TokenManager:
     def invalidate(self, token: str) -> None:
         """Forget the cached token, but only if it is the one the server refused."""
         if self._token is not None and self._token.token == token:
+            self._refused = True
             self._cache(None)
 
 

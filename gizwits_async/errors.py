@@ -187,6 +187,13 @@ class GizwitsClientClosedError(GizwitsError):
     """The client was closed; create a new one."""
 
 
+class GizwitsConfigurationError(GizwitsError):
+    """A call the client cannot make as configured (no credentials, no app secret, no product
+    secret). Nothing was sent, so ``status`` is None."""
+
+    status: None = None
+
+
 class GizwitsConnectionError(GizwitsError):
     """No usable response: the connection failed, was reset, or timed out.
 
@@ -269,6 +276,10 @@ class GizwitsDeviceOfflineError(GizwitsAPIError):
     """The device is offline (9042)."""
 
 
+class GizwitsDeviceNotBoundError(GizwitsAPIError):
+    """The device is not bound to the user (9017)."""
+
+
 class GizwitsServerError(GizwitsAPIError):
     """The cloud failed (HTTP 5xx, 9008, 9035)."""
 
@@ -299,6 +310,7 @@ _BY_CODE: Final[dict[int, type[GizwitsAPIError]]] = {
     ErrorCode.SCENE_NOT_FOUND: GizwitsNotFoundError,
     ErrorCode.REQUEST_THROTTLED: GizwitsRateLimitError,
     ErrorCode.DEVICE_OFFLINE: GizwitsDeviceOfflineError,
+    ErrorCode.DEVICE_NOT_BOUND: GizwitsDeviceNotBoundError,
     ErrorCode.SERVER_ERROR: GizwitsServerError,
     ErrorCode.SAVE_KAIROSDB_ERROR: GizwitsServerError,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time as wall
 from collections.abc import Awaitable, Callable
 from datetime import time
 from typing import Any, Final
@@ -93,7 +94,7 @@ PATH_CALLS: Final[dict[str, PathCall]] = {
         lambda c, v: c.bindings.remove_guest(v, "uid1"), "DELETE", "/app/{}/bindings"
     ),
     "devices.raw_data": PathCall(
-        lambda c, v: c.devices.raw_data(v, start=0, end=3600).collect(),
+        lambda c, v: c.devices.raw_data(v, start=wall.time() - 3600, end=wall.time()).collect(),
         "GET",
         "/app/devices/{}/raw_data",
     ),

@@ -13,9 +13,9 @@ from gizwits_async.models._converter import (
     CONVERTER,
     LenientEnum,
     decode,
-    decode_list,
     make_converter,
 )
+from gizwits_async.models._envelopes import decode_list
 
 if TYPE_CHECKING:
     from gizwits_async.models.bindings import (
@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     )
     from gizwits_async.models.scenes import (
         Scene,
+        SceneRun,
         SceneRunStatus,
         SceneTask,
         SceneTaskType,
@@ -136,6 +137,7 @@ _LAZY: dict[str, str] = {
     "RuleInput": "gizwits_async.models.rules",
     "RuleParam": "gizwits_async.models.rules",
     "Scene": "gizwits_async.models.scenes",
+    "SceneRun": "gizwits_async.models.scenes",
     "SceneRunStatus": "gizwits_async.models.scenes",
     "SceneTask": "gizwits_async.models.scenes",
     "SceneTaskType": "gizwits_async.models.scenes",
@@ -206,6 +208,7 @@ __all__ = [
     "RuleInput",
     "RuleParam",
     "Scene",
+    "SceneRun",
     "SceneRunStatus",
     "SceneTask",
     "SceneTaskType",
