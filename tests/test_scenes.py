@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from gizwits_async import (
     GizwitsAPIError,
     GizwitsClient,
     GizwitsNotFoundError,
+    GizwitsResponseError,
     ProductDatapoints,
+    SceneRun,
     SceneRunStatus,
     SceneTask,
     SceneTaskType,
@@ -304,3 +307,24 @@ def test_task_builders_refuse_bad_input(build: Any) -> None:
 
 def test_unknown_run_status_values_are_unknown() -> None:
     assert SceneRunStatus(7) is SceneRunStatus.UNKNOWN
+
+
+async def test_run_status_keeps_the_fields_it_does_not_name(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    scene_id = await client.scenes.create("go", [SceneTask.delay(5)])
+    answer = {"status": "1", "finished_at": 1725478248, "tasks": [{"result": True}]}
+    sim.faults.add(method="GET", path=f"/app/scene/{scene_id}/task", body=json.dumps(answer))
+    run = await client.scenes.run_status(scene_id)
+    assert isinstance(run, SceneRun)
+    assert run.status is SceneRunStatus.DONE
+    assert run.extra == {"finished_at": 1725478248, "tasks": [{"result": True}]}
+
+
+async def test_run_status_without_a_status_is_a_response_error_naming_it(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    scene_id = await client.scenes.create("go", [SceneTask.delay(5)])
+    sim.faults.add(method="GET", path=f"/app/scene/{scene_id}/task", body='{"state": 1}')
+    with pytest.raises(GizwitsResponseError, match=r"GET /app/scene/\w+/task.*'status': missing"):
+        await client.scenes.run_status(scene_id)

@@ -299,10 +299,10 @@ def describe_failure(err: BaseException) -> str:
 
 def _lenient_enum_hook(*, strict: bool) -> Callable[[Any, Any], Any]:
     def structure(value: Any, cl: Any) -> Any:
-        try:
-            member = cl._value2member_map_.get(value) or cl(value)
-        except TypeError:  # an unhashable JSON value (list, object)
-            member = cl(value)
+        if value.__class__ is not str:
+            # An unknown text is a new value (UNKNOWN); a number or object is a wrong type.
+            raise TypeError(f"expected a string, got {type(value).__name__}")
+        member = cl._value2member_map_.get(value) or cl(value)
         if strict and member.name == "UNKNOWN":
             raise ValueError(f"{cl.__name__} has no value {value!r}")
         return member
