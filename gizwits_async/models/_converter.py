@@ -13,6 +13,7 @@ drift between the models and recorded payloads fails loudly.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import types
 import typing
@@ -321,7 +322,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     # Models that decode themselves (RawDataEntry, built by the 100,000) keep the strictness.
     converter.register_structure_hook_factory(
         lambda cl: isinstance(cl, type) and hasattr(cl, "from_wire"),
-        lambda cl: lambda value, _: cl.from_wire(value, strict=strict),
+        lambda cl: functools.partial(cl.from_wire, strict=strict),
     )
     converter.register_structure_hook_factory(
         _has_extra,

@@ -92,16 +92,26 @@ class ListOf(Shape[list[T]]):
         """Every element; a failure names the element's index."""
         if data.__class__ is not list:
             raise TypeError(f"expected a JSON array, got {type(data).__name__}")
-        read = _reader(self.item, converter)
+        item = self.item
         try:
-            return [read(element) for element in data]
-        except Exception:  # find the element that failed, to name it
-            for index, element in enumerate(data):
-                try:
-                    read(element)
-                except Exception as err:
-                    raise FieldError(f"[{index}]", err) from err
-            raise  # pragma: no cover - one element failed above
+            if isinstance(item, Shape) or item in _FAST_KINDS:
+                read = _reader(item, converter)
+                return [read(element) for element in data]
+            # One hook call per element, no wrapper: raw_data pages hold up to 1000 entries.
+            hook = converter.get_structure_hook(item)
+            return [hook(element, item) for element in data]
+        except Exception as err:
+            raise self._failure(data, converter) or err from err
+
+    def _failure(self, data: list[Any], converter: cattrs.Converter) -> FieldError | None:
+        """The error of the first element that does not decode, named by its index."""
+        read = _reader(self.item, converter)
+        for index, element in enumerate(data):
+            try:
+                read(element)
+            except Exception as err:  # noqa: BLE001 - any failure is the one to name
+                return FieldError(f"[{index}]", err)
+        return None  # pragma: no cover - decode() failed on one of them
 
 
 @attrs.frozen

@@ -28,11 +28,13 @@ class RawDataSource(LenientEnum):
     UNKNOWN = "UNKNOWN"
 
 
+_new: Final = tuple.__new__
 _TYPES: Final = RawDataType._value2member_map_
 _SOURCES: Final = RawDataSource._value2member_map_
 _KNOWN: Final = frozenset(
     {"type", "timestamp", "payload_bin", "ip", "source", "uid", "appid", "payload"}
 )
+_COMMON: Final = frozenset({"type", "timestamp", "payload_bin", "ip"})
 _TEXT_FIELDS: Final = ("ip", "uid", "appid")
 
 
@@ -69,40 +71,71 @@ class RawDataEntry(NamedTuple):
         return bytes.fromhex(self.payload_bin)
 
     @classmethod
-    def from_wire(cls, data: Any, *, strict: bool = False) -> RawDataEntry:  # noqa: C901 - one pass, inline checks for speed
+    def from_wire(cls, data: Any, _: Any = None, *, strict: bool = False) -> RawDataEntry:
         """Decode one entry; a known field of the wrong type raises ``FieldError`` naming it
-        (strict: unknown keys and unknown enum values too)."""
+        (strict: unknown keys and unknown enum values too). The usual entry takes the first
+        branch of every test."""
         if data.__class__ is not dict:
             raise TypeError(f"a raw_data entry is a JSON object, got {type(data).__name__}")
         get = data.get
         epoch = get("timestamp")
         if epoch.__class__ is not float and epoch.__class__ is not int:
             epoch = _epoch(epoch)
-        kind = _TYPES.get(get("type"))
+        kind = get("type")
+        kind = _TYPES.get(kind) if kind.__class__ is str else None
         if kind is None:
             kind = _enum(data, "type", RawDataType, strict=strict)
         payload_bin = get("payload_bin", "")
-        if payload_bin.__class__ is not str:
-            raise FieldError("payload_bin", TypeError("expected a hex string"))
-        ip, uid, appid = get("ip"), get("uid"), get("appid")
-        if not (ip is None or ip.__class__ is str) or not (uid is None or uid.__class__ is str):
-            _check_texts(data)
-        if not (appid is None or appid.__class__ is str):
-            _check_texts(data)
-        source = get("source")
-        if source is not None:
-            source = _SOURCES.get(source) or _enum(data, "source", RawDataSource, strict=strict)
-        payload = get("payload")
-        if payload is not None and payload.__class__ is not dict:
-            raise FieldError("payload", TypeError("expected an object"))
-        extra = {}
+        ip = get("ip")
+        # Most entries: no optional field to check but ip.
+        if (
+            data.keys() <= _COMMON
+            and payload_bin.__class__ is str
+            and (ip is None or ip.__class__ is str)
+        ):
+            return _new(cls, (kind, epoch, payload_bin, ip, None, None, None, None, {}))
+        ip, source, uid, appid, payload = (
+            get("ip"),
+            get("source"),
+            get("uid"),
+            get("appid"),
+            get("payload"),
+        )
+        if (
+            payload_bin.__class__ is not str
+            or (ip is not None and ip.__class__ is not str)
+            or source is not None
+            or uid is not None
+            or appid is not None
+            or payload is not None
+        ):
+            source = _check_optional(data, strict=strict)
+        extra: dict[str, Any] = {}
         if not data.keys() <= _KNOWN:
             if strict:
                 raise ValueError(f"unknown keys {sorted(data.keys() - _KNOWN)}")
             extra = {key: data[key] for key in data.keys() - _KNOWN}
-        return tuple.__new__(
-            cls, (kind, epoch, payload_bin, ip, source, uid, appid, payload, extra)
-        )
+        return _new(cls, (kind, epoch, payload_bin, ip, source, uid, appid, payload, extra))
+
+
+def _check_optional(data: dict[str, Any], *, strict: bool) -> RawDataSource | None:
+    """The fields most entries lack, checked one by one; the decoded ``source``."""
+    if data.get("payload_bin", "").__class__ is not str:
+        raise FieldError("payload_bin", TypeError("expected a hex string"))
+    for name in _TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and value.__class__ is not str:
+            raise FieldError(name, TypeError(f"expected a string, got {type(value).__name__}"))
+    payload = data.get("payload")
+    if payload is not None and payload.__class__ is not dict:
+        raise FieldError("payload", TypeError("expected an object"))
+    source = data.get("source")
+    if source is None:
+        return None
+    member = _SOURCES.get(source) if source.__class__ is str else None
+    if member is None:
+        member = _enum(data, "source", RawDataSource, strict=strict)
+    return member  # type: ignore[return-value]
 
 
 def _epoch(value: Any) -> float:
@@ -125,10 +158,3 @@ def _enum(data: dict[str, Any], name: str, enum: type[LenientEnum], *, strict: b
     if strict:
         raise FieldError(name, ValueError(f"{enum.__name__} has no value {value!r}"))
     return enum.UNKNOWN  # type: ignore[attr-defined]
-
-
-def _check_texts(data: dict[str, Any]) -> None:
-    for name in _TEXT_FIELDS:
-        value = data.get(name)
-        if value is not None and value.__class__ is not str:
-            raise FieldError(name, TypeError(f"expected a string, got {type(value).__name__}"))
