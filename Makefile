@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_CLI := $(VENV)/.installed-cli
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test quick lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ pytest: $(STAMP_DEV)
 	$(BIN)/python -m coverage report
 
 test: lint typecheck pytest
+
+# The local loop: everything but the soak (CI runs it in `make test`).
+quick: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q -m "not soak"
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.run_all
