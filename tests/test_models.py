@@ -19,7 +19,15 @@ from gizwits_async import (
 )
 from gizwits_async.models import AppToken, ServiceStatus, User, decode, decode_list, make_converter
 from gizwits_async.models._converter import to_utc_datetime
-from gizwits_async.models._envelopes import Key, ListOf, MapOf, RawDataObjects, decode_into
+from gizwits_async.models._envelopes import (
+    Key,
+    ListOf,
+    MapOf,
+    Objects,
+    RawDataObjects,
+    decode_into,
+)
+from gizwits_async.models.raw_data import RawDataSource
 from tests.conftest import FIXTURES, load_fixture
 
 STRICT = make_converter(strict=True)
@@ -278,3 +286,85 @@ def test_unknown_fields_land_in_extra_leniently_and_fail_strictly(strict: cattrs
 )
 def test_every_time_format_of_the_cloud_decodes(text: str, expected: datetime) -> None:
     assert to_utc_datetime(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "shape", "message"),
+    [
+        ({"a": [{"did": 1.5, "port": "x"}]}, MapOf(ListOf(Device)), "'a.[0].port'"),
+        ([], MapOf(ListOf(Device)), "expected a JSON object"),
+        ({"rules": None}, Key("rules", ListOf(Device)), "'rules': missing"),
+        ([1], Key("id", str), "expected a JSON object"),
+        ({"id": 7}, Key("id", str), None),
+        (["a", 2, None], ListOf(str), "'[2]'"),
+        ({"objects": [], "meta": []}, Objects(Device), "'meta'"),
+        ({"objects": []}, RawDataObjects(RawDataEntry), "'meta.total': missing"),
+        ({"objects": {"hits": []}}, RawDataObjects(RawDataEntry), "'objects.hits'"),
+        (
+            {"objects": {"hits": {"total": 1, "objects": [{"type": "dev2app"}]}}},
+            RawDataObjects(RawDataEntry),
+            "'objects.hits.objects.[0].timestamp': missing",
+        ),
+        ([], RawDataObjects(RawDataEntry), "expected a JSON object"),
+    ],
+)
+def test_every_envelope_names_what_does_not_fit(data: Any, shape: Any, message: str | None) -> None:
+    if message is None:
+        assert decode_into(data, shape) == "7"  # a number for a string id is kept as text
+        return
+    with pytest.raises(GizwitsResponseError) as caught:
+        decode_into(data, shape, status=200, where="GET /x")
+    assert message in str(caught.value)
+    assert "GET /x" in str(caught.value)
+    assert caught.value.status == 200
+
+
+def test_a_listing_keeps_meta_and_total() -> None:
+    listing = decode_into({"objects": [{"did": "d1"}], "meta": {"total": 4}}, Objects(Device))
+    assert ([d.did for d in listing.items], listing.meta, listing.total) == (
+        ["d1"],
+        {"total": 4},
+        4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"type": "app2dev", "timestamp": 1.0, "source": 1}, "source"),
+        ({"type": "app2dev", "timestamp": 1.0, "uid": 1}, "uid"),
+        ({"type": "app2dev", "timestamp": 1.0, "payload_bin": 1, "uid": "u"}, "payload_bin"),
+        ({"type": "app2dev", "timestamp": [1]}, "timestamp"),
+        ({"type": "app2dev"}, "timestamp"),
+        ({"timestamp": 1.0}, "type"),
+        (["not", "an", "object"], None),
+    ],
+)
+def test_raw_entries_with_optional_fields_are_checked(entry: Any, field: str | None) -> None:
+    with pytest.raises(GizwitsResponseError) as caught:
+        decode(entry, RawDataEntry)
+    if field is not None:
+        assert f"'{field}'" in str(caught.value)
+
+
+def test_a_command_entry_keeps_its_source_and_sender(strict: cattrs.Converter) -> None:
+    wire = {
+        "type": "app2dev",
+        "timestamp": 1.5,
+        "payload_bin": "0102",
+        "source": "d3",
+        "uid": "u1",
+        "appid": "a1",
+        "ip": "10.0.0.1",
+    }
+    entry = decode(wire, RawDataEntry, converter=strict)
+    assert (entry.source, entry.uid, entry.appid, entry.payload) == (
+        RawDataSource.D3,
+        "u1",
+        "a1",
+        b"\x01\x02",
+    )
+    odd = decode({**wire, "source": "robot"}, RawDataEntry)
+    assert odd.source is RawDataSource.UNKNOWN
+    with pytest.raises(GizwitsResponseError, match="'source'"):
+        decode({**wire, "source": "robot"}, RawDataEntry, converter=strict)
