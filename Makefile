@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_CLI := $(VENV)/.installed-cli
 
-.PHONY: demo test lint typecheck pytest bench clean peers-venv redis-server
+.PHONY: demo test quick lint typecheck pytest bench clean peers-venv redis-server
 
 # Third-party Gizwits clients from PyPI, in a venv of their own (their pins are not ours);
 # tests/peers runs them in subprocesses against the simulator (issue #15).
@@ -71,6 +71,10 @@ pytest: $(STAMP_DEV) $(STAMP_PEERS) redis-server
 	$(BIN)/python -m coverage report
 
 test: lint typecheck pytest
+
+# The local loop: everything but the soak (CI runs it in `make test`).
+quick: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q -m "not soak"
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.run_all

@@ -1,14 +1,13 @@
 """gizwits-async: an asyncio client for the Gizwits (机智云) IoT cloud Open API.
 
-The models of the areas a program may never use (rules, scenes, schedules, sharing, groups,
-...) are loaded on first use, which keeps ``import gizwits_async`` close to the cost of
-importing aiohttp.
+Everything a client can use is imported here, with the package: nothing is imported later
+inside a running event loop (Home Assistant reports that as a blocking call).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Every resource module, so a client's first use of an area imports nothing in the loop.
+from gizwits_async import resources as _resources  # noqa: F401
 from gizwits_async.auth import FileTokenStore, MemoryTokenStore, TokenStore
 from gizwits_async.bulk import BulkResult
 from gizwits_async.client import GizwitsClient, Region
@@ -19,6 +18,7 @@ from gizwits_async.errors import (
     GizwitsClientClosedError,
     GizwitsConfigurationError,
     GizwitsConnectionError,
+    GizwitsDeviceNotBoundError,
     GizwitsDeviceOfflineError,
     GizwitsError,
     GizwitsInvalidCredentialsError,
@@ -29,69 +29,55 @@ from gizwits_async.errors import (
     GizwitsServerError,
     GizwitsTimeoutError,
 )
+from gizwits_async.models import (
+    AggregateEntry,
+    AggregateResult,
+    AttrsEvent,
+    BindingEvent,
+    BindingInfo,
+    Condition,
+    ConnectionEvent,
+    Datapoint,
+    DatapointType,
+    DeviceState,
+    EventAttr,
+    Group,
+    GroupChangeDetail,
+    GroupChangeResult,
+    GroupDevice,
+    GuestUser,
+    Message,
+    MessageStatus,
+    OnlineEvent,
+    ProductDatapoints,
+    RawDataEntry,
+    RawDataType,
+    RawEvent,
+    Rule,
+    RuleAction,
+    RuleEvent,
+    RuleInput,
+    RuleParam,
+    Scene,
+    SceneRun,
+    SceneRunStatus,
+    SceneTask,
+    SceneTaskType,
+    Schedule,
+    Sharing,
+    SharingDirection,
+    SharingInvitation,
+    SharingQRInfo,
+    SharingStatus,
+    SharingType,
+    StateSource,
+    UnbindResult,
+)
 from gizwits_async.models.devices import Device, DeviceRole, DeviceStatus, DeviceType
 from gizwits_async.models.system import ErrorInfo, ServiceStatus
 from gizwits_async.models.users import AppToken, Captcha, Gender, User, UserToken
 from gizwits_async.pagination import AsyncPaginator, Page
 from gizwits_async.ratelimit import LocalRateLimiter, RateLimiter
-
-if TYPE_CHECKING:
-    from gizwits_async.models import (
-        AggregateEntry,
-        AggregateResult,
-        AttrsEvent,
-        BindingEvent,
-        BindingInfo,
-        Condition,
-        ConnectionEvent,
-        Datapoint,
-        DatapointType,
-        DeviceState,
-        EventAttr,
-        Group,
-        GroupChangeDetail,
-        GroupChangeResult,
-        GroupDevice,
-        GuestUser,
-        Message,
-        MessageStatus,
-        OnlineEvent,
-        ProductDatapoints,
-        RawDataEntry,
-        RawDataType,
-        RawEvent,
-        Rule,
-        RuleAction,
-        RuleEvent,
-        RuleInput,
-        RuleParam,
-        Scene,
-        SceneRunStatus,
-        SceneTask,
-        SceneTaskType,
-        Schedule,
-        Sharing,
-        SharingDirection,
-        SharingInvitation,
-        SharingQRInfo,
-        SharingStatus,
-        SharingType,
-        StateSource,
-        UnbindResult,
-    )
-
-if not TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
-
-    def __getattr__(name: str) -> Any:
-        # The exported models that are not imported above; gizwits_async.models loads them.
-        if name in __all__:
-            from gizwits_async import models  # noqa: PLC0415 - loaded on first use, see above
-
-            value = getattr(models, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __version__ = "0.1.0"
 
@@ -125,6 +111,7 @@ __all__ = [
     "GizwitsClientClosedError",
     "GizwitsConfigurationError",
     "GizwitsConnectionError",
+    "GizwitsDeviceNotBoundError",
     "GizwitsDeviceOfflineError",
     "GizwitsError",
     "GizwitsInvalidCredentialsError",
@@ -157,6 +144,7 @@ __all__ = [
     "RuleInput",
     "RuleParam",
     "Scene",
+    "SceneRun",
     "SceneRunStatus",
     "SceneTask",
     "SceneTaskType",

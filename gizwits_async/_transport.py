@@ -50,6 +50,7 @@ from gizwits_async.errors import (
     GizwitsAPIError,
     GizwitsAuthError,
     GizwitsClientClosedError,
+    GizwitsConfigurationError,
     GizwitsConnectionError,
     GizwitsError,
     GizwitsRateLimitError,
@@ -57,6 +58,7 @@ from gizwits_async.errors import (
     GizwitsTimeoutError,
     make_api_error,
 )
+from gizwits_async.models._envelopes import decode_into
 
 if TYPE_CHECKING:
     from gizwits_async.auth import AppTokenManager, TokenManager
@@ -265,6 +267,15 @@ def _sent_before_failure(err: BaseException) -> bool:
     return not isinstance(err, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError)
 
 
+def _decoded(data: Any, into: Any, status: int, method: str, path: str) -> Any:
+    """A success body decoded as ``into``; a body that does not fit names the request."""
+    try:
+        return decode_into(data, into, status=status, where=f"{method} {path}")
+    except GizwitsResponseError as err:
+        err.method, err.path = method, path
+        raise
+
+
 class Transport:
     """Sends requests for one client. Resources call ``request``; nothing else touches aiohttp."""
 
@@ -343,12 +354,15 @@ class Transport:
         timeout: float | None = None,
         max_retries: int | None = None,
         log_path: str | None = None,
+        into: Any = None,
     ) -> Any:
         """Send one logical call (with its retries) and return the decoded JSON body or None.
 
-        ``log_path`` replaces ``path`` in logs and error messages when the path carries a
-        secret (a share code). A body JSON cannot carry (NaN, infinity) is a ``ValueError``
-        before anything is sent.
+        With ``into`` (a model class or a shape of ``models._envelopes``) the body is decoded
+        into it; one that does not fit raises ``GizwitsResponseError`` naming status, method,
+        path and field. ``log_path`` replaces ``path`` in logs and error messages when the
+        path carries a secret (a share code). A body JSON cannot carry (NaN, infinity) is a
+        ``ValueError`` before anything is sent.
         """
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -392,6 +406,7 @@ class Transport:
                     idempotent=idempotent,
                     attempt=attempt,
                     hidden=_Secrets(hidden, request_headers, json_body),
+                    into=into,
                 )
             except GizwitsAPIError as err:
                 if isinstance(err, GizwitsRateLimitError):
@@ -483,13 +498,13 @@ class Transport:
     ) -> str | None:
         if auth is Auth.USER:
             if self.user_auth is None:
-                raise GizwitsAuthError(401, None, "this call needs a user; log in first")
+                raise GizwitsConfigurationError("this call needs a user; log in first")
             user_token = await self.user_auth.ensure_token(deadline)
             headers[USER_TOKEN_HEADER] = user_token.token
             return user_token.token
         if auth is Auth.APP_TOKEN:
             if self.app_auth is None:
-                raise GizwitsAuthError(401, None, "this call needs an application token")
+                raise GizwitsConfigurationError("this call needs an application token")
             app_token = await self.app_auth.ensure_token()
             headers[APP_TOKEN_HEADER] = app_token.token
             return app_token.token
@@ -557,6 +572,7 @@ class Transport:
         idempotent: bool,
         attempt: int,
         hidden: _Secrets,
+        into: Any = None,
     ) -> Any:
         session = self._get_session()
         try:
@@ -617,7 +633,14 @@ class Transport:
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
         return self._classify(
-            method, path, status, body, response_headers, idempotent=idempotent, hidden=hidden
+            method,
+            path,
+            status,
+            body,
+            response_headers,
+            idempotent=idempotent,
+            hidden=hidden,
+            into=into,
         )
 
     def _failed(  # noqa: PLR0911 - one return per kind of failure
@@ -705,6 +728,7 @@ class Transport:
         *,
         idempotent: bool,
         hidden: _Secrets | frozenset[str] = frozenset(),
+        into: Any = None,
     ) -> Any:
         data: Any = None
         decoded = True
@@ -716,7 +740,7 @@ class Transport:
             else:
                 # The usual success: a 2xx JSON answer with no error_code at all.
                 if 200 <= status < 300 and (type(data) is not dict or "error_code" not in data):
-                    return data
+                    return data if into is None else _decoded(data, into, status, method, path)
         if decoded:
             code, code_text, is_error, message, detail = _read_error_body(data)
         else:
@@ -731,7 +755,7 @@ class Transport:
                     method=method,
                     path=path,
                 )
-            return data
+            return data if into is None else _decoded(data, into, status, method, path)
         hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
         if decoded:
             hidden |= _answer_secrets(data)

@@ -32,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 from gizwits_async.errors import (
     ErrorCode,
     GizwitsAuthError,
+    GizwitsConfigurationError,
     GizwitsError,
     GizwitsInvalidCredentialsError,
     GizwitsTimeoutError,
@@ -496,6 +497,9 @@ class TokenManager:
         if token is not None and self._clock() < self._refresh_at:
             return token
         if self._login is None:
+            if token is None and not self._refused:
+                # Never had a token to send: the client is configured without a user.
+                raise GizwitsConfigurationError("no user token, and no credentials to log in with")
             raise GizwitsAuthError(
                 401,
                 ErrorCode.TOKEN_EXPIRED if token is not None else ErrorCode.TOKEN_INVALID,

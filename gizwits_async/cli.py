@@ -216,7 +216,7 @@ class DemoTour:
         before = await self.client.scenes.run_status(scene_id)
         self.sim.clock.advance(11)
         after = await self.client.scenes.run_status(scene_id)
-        return f"status {before.name.lower()} -> {after.name.lower()} after 11 s"
+        return f"status {before.status.name.lower()} -> {after.status.name.lower()} after 11 s"
 
     async def schedule(self) -> str:
         did = self.dids[3]

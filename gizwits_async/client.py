@@ -57,21 +57,6 @@ class Region(enum.StrEnum):
     EU = "eu"
 
 
-RESOURCE_NAMES = (
-    "system",
-    "users",
-    "devices",
-    "bindings",
-    "messages",
-    "sharing",
-    "groups",
-    "rules",
-    "scenes",
-    "schedulers",
-    "common_schedulers",
-    "data",
-)
-
 REGION_URLS: dict[Region, str] = {
     Region.CN: "https://api.gizwits.com",
     Region.US: "https://usapi.gizwits.com",
@@ -533,3 +518,12 @@ def _sendable_token(token: UserToken, method: str, path: str) -> UserToken:
             path=path,
         )
     return token
+
+
+# The resources are the client's cached properties: the names are read off the class, so a
+# resource added or dropped there is rebuilt by every view without a second list to keep.
+RESOURCE_NAMES: tuple[str, ...] = tuple(
+    name
+    for name, member in vars(GizwitsClient).items()
+    if isinstance(member, functools.cached_property)
+)

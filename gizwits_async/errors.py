@@ -187,6 +187,13 @@ class GizwitsClientClosedError(GizwitsError):
     """The client was closed; create a new one."""
 
 
+class GizwitsConfigurationError(GizwitsError):
+    """A call the client cannot make as configured (no credentials, no app secret, no product
+    secret). Nothing was sent, so ``status`` is None."""
+
+    status: None = None
+
+
 class GizwitsConnectionError(GizwitsError):
     """No usable response: the connection failed, was reset, or timed out.
 
@@ -197,13 +204,6 @@ class GizwitsConnectionError(GizwitsError):
     def __init__(self, message: str, *, request_sent: bool = True) -> None:
         super().__init__(message)
         self.request_sent = request_sent
-
-
-class GizwitsConfigurationError(GizwitsError):
-    """A call the client cannot make as configured (no credentials, no app or product
-    secret); nothing was sent."""
-
-    status = None
 
 
 class GizwitsPushError(GizwitsConnectionError):
@@ -315,6 +315,10 @@ class GizwitsDeviceOfflineError(GizwitsAPIError):
     """The device is offline (9042)."""
 
 
+class GizwitsDeviceNotBoundError(GizwitsAPIError):
+    """The device is not bound to the user (9017)."""
+
+
 class GizwitsServerError(GizwitsAPIError):
     """The cloud failed (HTTP 5xx, 9008, 9035)."""
 
@@ -358,6 +362,7 @@ _BY_CODE: Final[dict[int, type[GizwitsAPIError]]] = {
     ErrorCode.SCENE_NOT_FOUND: GizwitsNotFoundError,
     ErrorCode.REQUEST_THROTTLED: GizwitsRateLimitError,
     ErrorCode.DEVICE_OFFLINE: GizwitsDeviceOfflineError,
+    ErrorCode.DEVICE_NOT_BOUND: GizwitsDeviceNotBoundError,
     ErrorCode.SERVER_ERROR: GizwitsServerError,
     ErrorCode.SAVE_KAIROSDB_ERROR: GizwitsServerError,
 }

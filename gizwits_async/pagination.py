@@ -5,19 +5,25 @@
 * bare lists or ``{"devices": [...]}``-style objects paged by ``skip``/``limit`` with no meta
   (bindings, rules, schedulers), where a page shorter than asked ends the walk.
 
-A resource gives the paginator a ``fetch`` coroutine that turns a ``PageRequest`` into a
-``Page``; the paginator does the walking. Nothing is sent until iteration starts.
+Each style is defined once here (``skip_limit`` and ``linked``), so a list endpoint is one
+declarative call naming its path, parameters and the shape of one page; a resource with its
+own walk (the raw log) gives the paginator a ``fetch`` coroutine that turns a ``PageRequest``
+into a ``Page``. Nothing is sent until iteration starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
 from gizwits_async.errors import GizwitsResponseError
+from gizwits_async.models._envelopes import Listing, Objects, Shape
+
+if TYPE_CHECKING:
+    from gizwits_async._transport import Transport
 
 T = TypeVar("T")
 
@@ -178,6 +184,61 @@ def page_from_meta(items: list[T], meta: Any, request: PageRequest) -> Page[T]:
         if "next" in meta:
             link = meta["next"]
             if isinstance(link, str) and link:
-                return Page(items=items, total=total, next_path=link)
+                following = request.skip + len(items)
+                return Page(items=items, total=total, next_skip=following, next_path=link)
             return Page(items=items, total=total)
     return page_from_list(items, request, total=total)
+
+
+Params = Mapping[str, str | int]
+
+
+def skip_limit(
+    transport: Transport,
+    path: str,
+    into: Shape[list[T]],
+    *,
+    params: Params | None = None,
+    limit: int | None = None,
+    page_size: int = 20,
+    max_page_size: int = 1000,
+) -> AsyncPaginator[T]:
+    """A list endpoint paged by ``skip``/``limit`` with no meta: each page is ``into`` (a
+    bare ``ListOf(Model)`` or ``Key("devices", ListOf(Model))``); a full page means more."""
+    fixed = dict(params or {})
+
+    async def fetch(request: PageRequest) -> Page[T]:
+        query = {**fixed, "limit": request.limit, "skip": request.skip}
+        items = await transport.request("GET", path, params=query, into=into)
+        return page_from_list(items, request)
+
+    return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=max_page_size)
+
+
+def linked(
+    transport: Transport,
+    path: str,
+    item: type[T],
+    *,
+    params: Params | None = None,
+    limit: int | None = None,
+    page_size: int = 20,
+    max_page_size: int = 1000,
+) -> AsyncPaginator[T]:
+    """A list endpoint answering ``{"objects": [...], "meta": {...}}``: the first page by
+    ``skip``/``limit``, the next ones by the server's ``meta.next`` link (kept on ``path``)."""
+    fixed = dict(params or {})
+    shape: Objects[T] = Objects(item)
+
+    async def fetch(request: PageRequest) -> Page[T]:
+        if request.next_path is not None:
+            link_path, link_query = next_link_request(request.next_path, path)
+            listing: Listing[T] = await transport.request(
+                "GET", link_path, params=link_query, into=shape
+            )
+        else:
+            query = {**fixed, "limit": request.limit, "skip": request.skip}
+            listing = await transport.request("GET", path, params=query, into=shape)
+        return page_from_meta(listing.items, listing.meta, request)
+
+    return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=max_page_size)

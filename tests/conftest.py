@@ -9,14 +9,24 @@ from typing import Any
 
 import aiohttp
 import aioresponses.core
+import cattrs
 import pytest
 
 from gizwits_async import GizwitsClient
+from gizwits_async import simulator as simulator_package
+from gizwits_async.models import make_converter
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
 from gizwits_async.simulator.state import Group
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The recorded product definitions ship with the simulator; tests read that one copy, plus the
+# recordings the simulator does not preset.
+PRESET_DATAPOINTS = Path(simulator_package.__file__).parent / "preset_datapoints"
+DATAPOINT_FILES = sorted(
+    [*PRESET_DATAPOINTS.glob("*.json"), *(FIXTURES / "real" / "datapoint").glob("*.json")],
+    key=lambda path: path.name,
+)
 PRODUCT_KEY = "6f3074fe43894547a4f1314bd7e3ae0b"
 USERNAME = "alice"
 PASSWORD = "Al1ce-secret-pw"
@@ -95,6 +105,12 @@ def group(sim: GizwitsSimulator, alice_uid: str, lamps: list[str]) -> Group:
     )
     sim.state.groups[made.id] = made
     return made
+
+
+@pytest.fixture(scope="session")
+def strict() -> cattrs.Converter:
+    """The strict converter: unknown keys and unknown enum values fail, so drift shows."""
+    return make_converter(strict=True)
 
 
 class SleepRecorder:

@@ -17,6 +17,7 @@ from gizwits_async import (
     ErrorCode,
     GizwitsAPIError,
     GizwitsClient,
+    GizwitsConfigurationError,
     GizwitsNotFoundError,
 )
 from gizwits_async.simulator import GizwitsSimulator
@@ -126,9 +127,10 @@ async def test_bind_mac_without_the_product_secret_fails_before_sending(
     sim: GizwitsSimulator, client: GizwitsClient
 ) -> None:
     sim.add_device(PRODUCT_KEY, mac=MAC)
-    with pytest.raises(ValueError, match="product secret") as caught:
+    with pytest.raises(GizwitsConfigurationError, match="product secret") as caught:
         await client.bindings.bind_mac(PRODUCT_KEY, MAC)
     assert PRODUCT_KEY in str(caught.value)
+    assert caught.value.status is None
     assert sim.requests == []
 
 

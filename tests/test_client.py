@@ -11,6 +11,7 @@ from gizwits_async import (
     GizwitsError,
     Region,
 )
+from gizwits_async.client import RESOURCE_NAMES
 from gizwits_async.simulator import GizwitsSimulator
 
 
@@ -176,3 +177,14 @@ async def test_a_view_shares_the_token_with_its_client(
     assert sim.count("POST", "/app/login") == 1
     with pytest.raises(ValueError, match="max_retries"):
         client.with_options(max_retries=-1)
+
+
+async def test_a_view_rebuilds_every_resource_on_its_own_transport(client: GizwitsClient) -> None:
+    for name in RESOURCE_NAMES:
+        getattr(client, name)  # built on the client, and must not leak into the view
+    view = client.with_options(max_retries=0)
+    for name in RESOURCE_NAMES:
+        resource = getattr(view, name)
+        assert resource._transport is view._transport, name
+        assert resource._transport.max_retries == 0, name
+        assert getattr(client, name)._transport.max_retries != 0, name

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
 import pytest
 
 from gizwits_async.models import decode, make_converter
 from gizwits_async.models.datapoints import DatapointType, ProductDatapoints
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS
-from tests.conftest import FIXTURES, load_fixture
+from tests.conftest import DATAPOINT_FILES, FIXTURES, PRESET_DATAPOINTS
 
 STRICT = make_converter(strict=True)
-FILES = sorted(p.name for p in (FIXTURES / "real" / "datapoint").glob("*.json"))
+FILES = {path.name: path for path in DATAPOINT_FILES}
 
 
-@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("name", sorted(FILES))
 def test_every_recorded_definition_decodes_strictly(name: str) -> None:
-    data = load_fixture(f"real/datapoint/{name}")
+    data = json.loads(FILES[name].read_text(encoding="utf-8"))
     product = decode(data, ProductDatapoints, converter=STRICT)
     assert product.product_key == data["product_key"]
     assert len(product.datapoints) == sum(len(e["attrs"]) for e in data["entities"])
@@ -25,9 +25,11 @@ def test_every_recorded_definition_decodes_strictly(name: str) -> None:
     assert (product.ui is None) == ("ui" not in data)
 
 
-def test_there_are_eighteen_recorded_definitions() -> None:
-    assert len(FILES) == 18
-    assert Path(FIXTURES / "real" / "datapoint").is_dir()
+def test_there_are_eighteen_recorded_definitions_each_kept_once() -> None:
+    assert len(FILES) == len(DATAPOINT_FILES) == 18
+    assert not {p.name for p in PRESET_DATAPOINTS.glob("*.json")} & {
+        p.name for p in (FIXTURES / "real" / "datapoint").glob("*.json")
+    }
 
 
 DEMO = decode(DEMO_DATAPOINTS, ProductDatapoints)

@@ -366,7 +366,7 @@ async def test_bulk_poller_polls_1000_simulated_devices_into_a_csv(tmp_path: Pat
     assert first["mode"] == "auto"
     failures = err.getvalue().splitlines()
     assert len(failures) == 2
-    assert all(": GizwitsAPIError 9017: device not bound!" in line for line in failures)
+    assert all(": GizwitsDeviceNotBoundError 9017: device not bound!" in line for line in failures)
     assert {line.split(": ")[1] for line in failures}.isdisjoint(row[0] for row in body)
     assert "polled 1000 devices" in out.getvalue()
     assert "998 rows written" in out.getvalue()
@@ -460,7 +460,7 @@ async def test_bulk_poller_exits_1_when_no_device_answered(
         *("--base-url", sim.base_url, "--output", str(tmp_path / "none.csv")),
     ]
     assert await asyncio.to_thread(bulk_poller.main, argv) == 1
-    assert f"failed: {did}: GizwitsAPIError 9017" in capsys.readouterr().err
+    assert f"failed: {did}: GizwitsDeviceNotBoundError 9017" in capsys.readouterr().err
 
 
 def test_bulk_poller_refuses_bad_numbers(capsys: pytest.CaptureFixture[str]) -> None:
@@ -553,7 +553,7 @@ class ErrorCase(NamedTuple):
             "offline", "POST", {"attrs": {"switch": True}}, 409, "GizwitsDeviceOfflineError", 9042
         ),
         ErrorCase("none", "POST", {"attrs": {"temperature": 3}}, 400, "GizwitsAPIError", 9025),
-        ErrorCase("unbound", "GET", None, 403, "GizwitsAPIError", 9017),
+        ErrorCase("unbound", "GET", None, 403, "GizwitsDeviceNotBoundError", 9017),
         ErrorCase("server", "POST", {"attrs": {"switch": True}}, 502, "GizwitsServerError", 9008),
         ErrorCase("throttle", "GET", None, 429, "GizwitsRateLimitError", 9041),
         ErrorCase("none", "POST", {"switch": True}, 400, "BadRequest", None),

@@ -285,3 +285,28 @@ def test_a_null_next_link_ends_the_walk_whatever_total_says() -> None:
     assert not page.has_next
     # Without a next key at all (raw_data-style meta) a full page still means "ask for more".
     assert page_from_meta([1], {"total": 3}, request).next_skip == 2
+
+
+async def test_a_meta_page_says_the_next_offset_while_more_pages_exist(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str
+) -> None:
+    add_messages(sim, alice_uid, 25)
+    pages = [page async for page in client.messages.list(page_size=10).pages()]
+    assert [page.next_skip for page in pages] == [10, 20, None]
+    assert [len(page.items) for page in pages] == [10, 10, 5]
+    first = await client.messages.list(page_size=10).first_page()
+    assert first.next_skip == 10
+    assert first.has_next
+
+
+async def test_a_message_of_the_wrong_shape_names_method_path_status_and_field(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    body = {"meta": {"total": 1}, "objects": [{"id": "m1", "type": "share"}]}
+    sim.faults.add(method="GET", path="/app/messages", body=json.dumps(body))
+    with pytest.raises(GizwitsResponseError) as caught:
+        await client.messages.list().collect()
+    text = str(caught.value)
+    assert "GET /app/messages" in text
+    assert "'objects.[0].type'" in text
+    assert caught.value.status == 200

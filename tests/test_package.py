@@ -1,14 +1,17 @@
-"""The package's surface: every exported name resolves; area code loads on first use."""
+"""The package's surface: every exported name resolves; nothing is imported in the loop."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import gizwits_async
 import gizwits_async.models
+from gizwits_async.client import RESOURCE_NAMES
 
 
 @pytest.mark.parametrize("module", [gizwits_async, gizwits_async.models])
@@ -24,22 +27,19 @@ def test_unknown_names_raise_attribute_error() -> None:
         _ = gizwits_async.models.Nope  # type: ignore[attr-defined]
 
 
-def test_importing_the_package_loads_no_area_code_until_used() -> None:
-    probe = (
-        "import sys, gizwits_async\n"
-        "before = sorted(m for m in sys.modules if m.startswith('gizwits_async.'))\n"
-        "client = gizwits_async.GizwitsClient('app', base_url='http://127.0.0.1:9')\n"
-        "client.rules\n"
-        "rule = gizwits_async.Rule\n"
-        "after = sorted(m for m in sys.modules if m.startswith('gizwits_async.'))\n"
-        "print(before); print(after)\n"
+def test_a_client_used_in_a_running_loop_imports_no_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.probes.imports_in_loop"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
     )
-    result = subprocess.run(  # noqa: S603 - the test's own interpreter
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    before, after = (eval(line) for line in result.stdout.splitlines())  # noqa: S307
-    areas = ("rules", "scenes", "schedules", "sharing", "groups", "raw_data", "messages")
-    assert not any(name.rsplit(".", 1)[-1] in areas for name in before)
-    assert "gizwits_async.models.rules" in after
-    assert "gizwits_async.resources.rules" in after
-    assert "gizwits_async.models.scenes" not in after
+    assert result.stdout.split() == []
+
+
+def test_every_resource_of_the_client_is_named_once() -> None:
+    names = set(RESOURCE_NAMES)
+    assert len(names) == len(RESOURCE_NAMES) == 12
+    client_class = vars(gizwits_async.GizwitsClient)
+    assert all(isinstance(client_class[name], functools.cached_property) for name in names)

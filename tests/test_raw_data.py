@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,14 +15,16 @@ from gizwits_async import (
     ErrorCode,
     GizwitsAPIError,
     GizwitsClient,
+    GizwitsDeviceNotBoundError,
     GizwitsResponseError,
     RawDataEntry,
     RawDataType,
 )
+from gizwits_async.models import decode, make_converter
 from gizwits_async.models.raw_data import RawDataSource
 from gizwits_async.simulator import GizwitsSimulator, RecordedRequest
 from gizwits_async.simulator.raw_log import spread_entries
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, load_fixture
 
 DAY = 86400
 MAX_SPAN = 48 * 3600 - 1
@@ -83,7 +85,7 @@ def expected_requests(times: list[float], start: int, end: int, *, ascending: bo
 async def test_seven_days_of_12000_entries_come_once_each_in_order(
     sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int, sort: str
 ) -> None:
-    start = now - 7 * DAY
+    start = now - 7 * DAY + 120  # within the 7 days the cloud keeps
     loaded = spread_entries(12_000, start=start, end=now)
     sim.state.add_raw_log(did, loaded)
     entries = await client.devices.raw_data(did, start=start, end=now, sort=sort).collect()
@@ -407,3 +409,181 @@ def test_the_bulk_loader_keeps_the_log_in_time_order(sim: GizwitsSimulator, did:
         sim.state.add_raw_log(did, [{"type": "hello", "timestamp": now - 1}])
     with pytest.raises(ValueError, match="count"):
         spread_entries(1, start=10, end=10)
+
+
+async def test_the_nested_hits_answer_of_the_eu_cloud_decodes(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str
+) -> None:
+    recorded = load_fixture("real/raw_data/aquaforte_online_nested_eu.json")
+    sim.faults.add(method="GET", path=RAW, body=json.dumps(recorded))
+    meta = recorded["meta"]
+    entries = await client.devices.raw_data(
+        did,
+        type="online",
+        start=meta["start_time"],
+        end=meta["end_time"],
+        retention=timedelta(days=3650),
+    ).collect()
+    [entry] = entries
+    assert entry.type is RawDataType.DEV_ONLINE
+    assert entry.payload_data == {"keep_alive": 130}
+    assert entry.epoch == 1725478248
+    assert entry.timestamp == datetime(2024, 9, 4, 19, 30, 48, tzinfo=UTC)
+    assert entry.ip == "{my-ip}"
+    assert entry.extra == {}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        (1725478248, 1725478248.0),
+        (1725478248.875, 1725478248.875),
+        ("1725478248.5", 1725478248.5),
+        ("2024-09-04T19:30:48Z", 1725478248.0),
+    ],
+)
+def test_entries_take_integer_float_and_text_timestamps(stamp: Any, expected: float) -> None:
+    entry = decode({"type": "dev2app", "timestamp": stamp, "payload_bin": "00"}, RawDataEntry)
+    assert entry.epoch == expected
+    assert entry.timestamp.timestamp() == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"type": "dev2app", "timestamp": 1.0, "payload_bin": 7}, "payload_bin"),
+        ({"type": "dev2app", "timestamp": True}, "timestamp"),
+        ({"type": 3, "timestamp": 1.0}, "type"),
+        ({"type": "dev2app", "timestamp": 1.0, "ip": 1}, "ip"),
+        ({"type": "dev_online", "timestamp": 1.0, "payload": "x"}, "payload"),
+    ],
+)
+async def test_a_wrong_type_in_an_entry_names_the_field_method_and_path(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    did: str,
+    *,
+    now: int,
+    entry: dict[str, Any],
+    field: str,
+) -> None:
+    body = {"meta": {"total": 1}, "objects": [entry]}
+    sim.faults.add(method="GET", path=RAW, body=json.dumps(body))
+    with pytest.raises(GizwitsResponseError) as caught:
+        await client.devices.raw_data(did, start=now - 10, end=now).collect()
+    assert f"'objects.[0].{field}'" in str(caught.value)
+    assert f"GET /app/devices/{did}/raw_data" in str(caught.value)
+    assert caught.value.status == 200
+
+
+def test_the_strict_converter_refuses_unknown_keys_and_values_of_entries() -> None:
+    strict = make_converter(strict=True)
+    with pytest.raises(GizwitsResponseError, match="unknown keys"):
+        decode({"type": "dev2app", "timestamp": 1.0, "qos": 1}, RawDataEntry, converter=strict)
+    with pytest.raises(GizwitsResponseError, match="'type'"):
+        decode({"type": "dev_sleep", "timestamp": 1.0}, RawDataEntry, converter=strict)
+    lenient = decode({"type": "dev_sleep", "timestamp": 1.0, "qos": 1}, RawDataEntry)
+    assert (lenient.type, lenient.extra) == (RawDataType.UNKNOWN, {"qos": 1})
+
+
+async def test_a_walk_from_1970_to_now_sends_a_bounded_number_of_requests(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    assert await client.devices.raw_data(did, start=0, end=now).collect() == []
+    # Only the 7 days the cloud keeps are asked for, in windows of under 48 hours.
+    assert 1 <= len(raw_requests(sim)) <= 5
+    assert min(int(r.query["start_time"]) for r in raw_requests(sim)) >= now - 7 * DAY - 60
+
+
+async def test_a_longer_retention_is_walked_and_still_bounded(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(3, start=now - 20 * DAY, end=now - 19 * DAY))
+    entries = await client.devices.raw_data(
+        did, start=0, end=now, retention=timedelta(days=30)
+    ).collect()
+    assert len(entries) == 3
+    assert len(raw_requests(sim)) <= 16
+
+
+async def test_a_range_wholly_older_than_the_retention_is_refused_before_sending(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    with pytest.raises(ValueError, match="retention"):
+        client.devices.raw_data(did, start=now - 30 * DAY, end=now - 20 * DAY)
+    with pytest.raises(ValueError, match="retention"):
+        client.devices.raw_data(did, start=now - 10, end=now, retention=0)
+    with pytest.raises(TypeError, match="retention"):
+        client.devices.raw_data(did, start=now - 10, end=now, retention="7d")  # type: ignore[arg-type]
+    assert raw_requests(sim) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (0, math.inf),
+        (0, 1e18),
+        (-1e18, 10),
+        (math.nan, 10),
+        (0, -math.inf),
+    ],
+)
+async def test_infinite_nan_and_huge_times_are_value_errors(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, start: float, end: float
+) -> None:
+    with pytest.raises(ValueError, match="epoch seconds"):
+        client.devices.raw_data(did, start=start, end=end)
+    assert raw_requests(sim) == []
+
+
+async def test_limit_bounds_the_rows_asked_for_and_the_requests(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(3000, start=now - DAY, end=now))
+    entries = await client.devices.raw_data(did, start=now - DAY, end=now, limit=5).collect()
+    assert len(entries) == 5
+    [request] = raw_requests(sim)
+    assert request.query["limit"] == "5"
+
+
+async def test_an_unbound_device_is_a_device_not_bound_error(
+    sim: GizwitsSimulator, client: GizwitsClient, now: int
+) -> None:
+    stranger = sim.add_device(PRODUCT_KEY)
+    with pytest.raises(GizwitsDeviceNotBoundError) as caught:
+        await client.devices.raw_data(stranger, start=now - 10, end=now).collect()
+    assert isinstance(caught.value, GizwitsAPIError)
+    assert caught.value.error_code == 9017
+
+
+async def test_both_answer_shapes_of_the_simulator_walk_to_the_same_entries(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    start = now - 3 * DAY
+    sim.state.add_raw_log(did, spread_entries(6000, start=start, end=now))
+    flat = await client.devices.raw_data(did, start=start, end=now, sort="asc").collect()
+    flat_requests = len(raw_requests(sim))
+    sim.raw_data_shape = "nested"
+    nested = await client.devices.raw_data(did, start=start, end=now, sort="asc").collect()
+    # The nested form carries whole seconds and the payload as an object (the recorded
+    # online entries do; the simulator puts a command's payload_bin inside it).
+    assert [(e.type, math.floor(e.epoch)) for e in nested] == [
+        (e.type, math.floor(e.epoch)) for e in flat
+    ]
+    assert [e.payload_data for e in nested] == [{"payload_bin": e.payload.hex()} for e in flat]
+    assert len(raw_requests(sim)) == 2 * flat_requests  # the same pages, asked the same way
+
+
+async def test_nested_presence_entries_carry_their_payload_object(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str
+) -> None:
+    sim.raw_data_shape = "nested"
+    start = sim.clock.now() - 1
+    sim.state.set_online(did, online=False)
+    sim.state.set_online(did, online=True)
+    sim.clock.advance(2)
+    presence = await client.devices.raw_data(
+        did, type="online", start=start, end=sim.clock.now()
+    ).collect()
+    assert [e.type for e in presence] == [RawDataType.DEV_ONLINE, RawDataType.DEV_OFFLINE]
+    assert presence[0].payload_data == {"keep_alive": 130}

@@ -582,7 +582,7 @@ async def test_scene_block_converts_labels_with_the_datapoints(
     [create] = gizwits_simulator.requests_to("POST", "/app/scene")
     assert create.body["tasks"][0]["attrs"] == {"mode": 1, "pattern": "AQIAAA=="}
     assert gizwits_simulator.device(a).attrs["mode"] == "eco"
-    assert namespace["status"] is SceneRunStatus.RUNNING
+    assert namespace["run"].status is SceneRunStatus.RUNNING
     gizwits_simulator.clock.advance(11)  # the delay task, then the group task
     assert all(gizwits_simulator.device(d).attrs["switch"] is True for d in demo.dids[1:])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from gizwits_async import (
     GizwitsAPIError,
     GizwitsClient,
     GizwitsNotFoundError,
+    GizwitsResponseError,
     ProductDatapoints,
+    SceneRun,
     SceneRunStatus,
     SceneTask,
     SceneTaskType,
@@ -64,19 +67,19 @@ async def test_a_scene_with_a_device_task_a_delay_and_a_group_task_runs_to_done(
         SceneTask.group(group.id, attrs={"LED_R": 200, "pattern": bytes.fromhex("0a0b0c0d")}),
     ]
     scene_id = await client.scenes.create("go", tasks, datapoints=DATAPOINTS)
-    assert await client.scenes.run_status(scene_id) is SceneRunStatus.NOT_EXECUTING
+    assert (await client.scenes.run_status(scene_id)).status is SceneRunStatus.NOT_EXECUTING
     await client.scenes.run(scene_id)
     run = sim.requests_to("POST", f"/app/scene/{scene_id}/task")[0]
     assert run.body is None
     assert sim.device(lamps[0]).attrs["mode"] == "boost"
     assert sim.device(lamps[1]).attrs["LED_R"] == 0
-    assert await client.scenes.run_status(scene_id) is SceneRunStatus.RUNNING
+    assert (await client.scenes.run_status(scene_id)).status is SceneRunStatus.RUNNING
     sim.clock.advance(9)
     assert sim.device(lamps[1]).attrs["LED_R"] == 0
     sim.clock.advance(1.5)
     assert [sim.device(did).attrs["LED_R"] for did in lamps[1:]] == [200, 200]
     assert sim.device(lamps[2]).attrs["pattern"] == "0a0b0c0d"
-    assert await client.scenes.run_status(scene_id) is SceneRunStatus.DONE
+    assert (await client.scenes.run_status(scene_id)).status is SceneRunStatus.DONE
     status = sim.requests_to("GET", f"/app/scene/{scene_id}/task")[-1]
     assert status.query == {}
 
@@ -93,7 +96,7 @@ async def test_a_task_the_device_refuses_fails_the_run(
     sim.state.set_online(lamps[0], online=False)
     sim.state.set_online(lamps[2], online=False)
     await client.scenes.run(scene_id)
-    assert await client.scenes.run_status(scene_id) is SceneRunStatus.FAILED
+    assert (await client.scenes.run_status(scene_id)).status is SceneRunStatus.FAILED
     assert sim.device(lamps[1]).attrs["LED_R"] == 3
     assert sim.device(lamps[1]).raw_log[0]["payload_bin"] == "05"
 
@@ -104,7 +107,7 @@ async def test_a_scene_whose_group_is_gone_fails(
     scene_id = await client.scenes.create("g", [SceneTask.group(group.id, attrs={"LED_R": 1})])
     del sim.state.groups[group.id]
     await client.scenes.run(scene_id)
-    assert await client.scenes.run_status(scene_id) is SceneRunStatus.FAILED
+    assert (await client.scenes.run_status(scene_id)).status is SceneRunStatus.FAILED
 
 
 async def test_list_decodes_scenes_with_raw_as_bytes(
@@ -304,3 +307,24 @@ def test_task_builders_refuse_bad_input(build: Any) -> None:
 
 def test_unknown_run_status_values_are_unknown() -> None:
     assert SceneRunStatus(7) is SceneRunStatus.UNKNOWN
+
+
+async def test_run_status_keeps_the_fields_it_does_not_name(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    scene_id = await client.scenes.create("go", [SceneTask.delay(5)])
+    answer = {"status": "1", "finished_at": 1725478248, "tasks": [{"result": True}]}
+    sim.faults.add(method="GET", path=f"/app/scene/{scene_id}/task", body=json.dumps(answer))
+    run = await client.scenes.run_status(scene_id)
+    assert isinstance(run, SceneRun)
+    assert run.status is SceneRunStatus.DONE
+    assert run.extra == {"finished_at": 1725478248, "tasks": [{"result": True}]}
+
+
+async def test_run_status_without_a_status_is_a_response_error_naming_it(
+    sim: GizwitsSimulator, client: GizwitsClient
+) -> None:
+    scene_id = await client.scenes.create("go", [SceneTask.delay(5)])
+    sim.faults.add(method="GET", path=f"/app/scene/{scene_id}/task", body='{"state": 1}')
+    with pytest.raises(GizwitsResponseError, match=r"GET /app/scene/\w+/task.*'status': missing"):
+        await client.scenes.run_status(scene_id)

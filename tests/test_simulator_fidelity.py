@@ -4,6 +4,7 @@ before the application-id check; the cloud's error messages; both shapes of raw_
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,7 +14,14 @@ import pytest
 from gizwits_async.errors import ErrorCode
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.errors import CLOUD_MESSAGES, SimError, cloud_message
-from tests.conftest import FIXTURES, PASSWORD, PRODUCT_KEY, USERNAME, load_fixture
+from tests.conftest import (
+    FIXTURES,
+    PASSWORD,
+    PRESET_DATAPOINTS,
+    PRODUCT_KEY,
+    USERNAME,
+    load_fixture,
+)
 
 APP = {"X-Gizwits-Application-Id": "test-app-id"}
 
@@ -207,7 +215,8 @@ async def test_latest_of_an_unknown_device_is_9014(
 async def test_datapoint_answers_a_request_without_headers(
     sim: GizwitsSimulator, http: aiohttp.ClientSession
 ) -> None:
-    datapoints = load_fixture("real/datapoint/jebao_00276aa006684c05805c297f60058c3d.json")
+    preset = PRESET_DATAPOINTS / "jebao_00276aa006684c05805c297f60058c3d.json"
+    datapoints = json.loads(preset.read_text(encoding="utf-8"))
     sim.add_product("00276aa006684c05805c297f60058c3d", datapoints=datapoints)
     url = f"{sim.base_url}/app/datapoint?product_key=00276aa006684c05805c297f60058c3d"
     status, data = await _get(http, url)

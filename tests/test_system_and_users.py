@@ -11,6 +11,7 @@ from gizwits_async import (
     GizwitsAPIError,
     GizwitsAuthError,
     GizwitsClient,
+    GizwitsConfigurationError,
     GizwitsError,
 )
 from gizwits_async.simulator import GizwitsSimulator
@@ -76,10 +77,13 @@ async def test_get_returns_the_profile(
     assert request.headers["X-Gizwits-User-token"] == client.token.token  # type: ignore[union-attr]
 
 
-async def test_get_without_any_credentials_raises_auth_error(sim: GizwitsSimulator) -> None:
+async def test_get_without_any_credentials_is_a_configuration_error(
+    sim: GizwitsSimulator,
+) -> None:
     async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
-        with pytest.raises(GizwitsAuthError):
+        with pytest.raises(GizwitsConfigurationError) as caught:
             await client.users.get()
+    assert caught.value.status is None
     assert sim.requests == []
 
 

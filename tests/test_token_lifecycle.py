@@ -20,6 +20,7 @@ from gizwits_async import (
     FileTokenStore,
     GizwitsAuthError,
     GizwitsClient,
+    GizwitsConfigurationError,
     GizwitsError,
     GizwitsResponseError,
     GizwitsServerError,
@@ -329,7 +330,8 @@ async def test_two_accounts_logged_in_through_one_file_store_are_never_cross_ser
     async with GizwitsClient(
         sim.app_id, base_url=sim.base_url, token_store=FileTokenStore(path)
     ) as nobody:
-        with pytest.raises(GizwitsAuthError):
+        # No user configured at all: a configuration error, and nothing is sent.
+        with pytest.raises(GizwitsConfigurationError):
             await nobody.users.get()
         assert nobody.token is None
     # Clients of each account get their own token back from the file, without a login.

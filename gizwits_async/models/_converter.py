@@ -13,6 +13,7 @@ drift between the models and recorded payloads fails loudly.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import types
 import typing
@@ -82,12 +83,12 @@ def to_utc_datetime(value: Any) -> datetime:
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return datetime.fromtimestamp(float(text), UTC)
-        except ValueError:
-            pass
-        parsed = datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # ISO text is the usual string form: try it first, so it does not pay for a failed
+        # float() (and the exception that comes with it) on every decode.
+        if "-" in text[1:] or "T" in text or ":" in text:
+            parsed = datetime.fromisoformat(text)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return datetime.fromtimestamp(float(text), UTC)
     raise TypeError(f"cannot read a timestamp from {type(value).__name__}")
 
 
@@ -233,7 +234,12 @@ def _extra_hook_factory(converter: cattrs.Converter, cl: Any, *, strict: bool) -
     several times slower than parsing its JSON.
     """
     hints = typing.get_type_hints(cl)
-    namespace: dict[str, Any] = {"M": _MISSING, "Mapping": Mapping, "CL": cl}
+    namespace: dict[str, Any] = {
+        "M": _MISSING,
+        "Mapping": Mapping,
+        "CL": cl,
+        "FieldError": FieldError,
+    }
     lines = [
         "def structure(o, _):",
         "    if o.__class__ is not dict and not isinstance(o, Mapping):",
@@ -250,7 +256,12 @@ def _extra_hook_factory(converter: cattrs.Converter, cl: Any, *, strict: bool) -
             continue
         known.add(alias)
         arguments.append(f"{alias}=a{index}" if field.kw_only else f"a{index}")
-        lines += _field_lines(field, index, hints[field.name], converter, namespace)
+        # try costs nothing until something fails (3.11+); then the error names the field.
+        field_code = _field_lines(field, index, hints[field.name], converter, namespace)
+        lines.append("    try:")
+        lines += ["    " + line.replace("\n", "\n    ") for line in field_code]
+        lines.append("    except Exception as err:")
+        lines.append(f"        raise FieldError({alias!r}, err) from err")
     namespace["KNOWN"] = frozenset(known)
     lines += ["    if o.keys() <= KNOWN:", "        extra = {}", "    else:"]
     if strict:
@@ -263,12 +274,36 @@ def _extra_hook_factory(converter: cattrs.Converter, cl: Any, *, strict: bool) -
     return namespace["structure"]
 
 
+class FieldError(ValueError):
+    """A known field of a payload that does not fit its type; ``path`` is dotted for nested
+    models (``tasks.attrs``)."""
+
+    path: str
+    reason: str
+
+    def __init__(self, name: str, cause: BaseException) -> None:
+        if isinstance(cause, FieldError):
+            self.path = f"{name}.{cause.path}"
+            self.reason = cause.reason
+        else:
+            self.path = name
+            self.reason = "missing" if isinstance(cause, KeyError) else str(cause)
+        super().__init__(f"field {self.path!r}: {self.reason}")
+
+
+def describe_failure(err: BaseException) -> str:
+    """What went wrong in a decode, for an error message: the field when one is known."""
+    if isinstance(err, FieldError):
+        return str(err)
+    return str(err) or type(err).__name__
+
+
 def _lenient_enum_hook(*, strict: bool) -> Callable[[Any, Any], Any]:
     def structure(value: Any, cl: Any) -> Any:
-        try:
-            member = cl._value2member_map_.get(value) or cl(value)
-        except TypeError:  # an unhashable JSON value (list, object)
-            member = cl(value)
+        if value.__class__ is not str:
+            # An unknown text is a new value (UNKNOWN); a number or object is a wrong type.
+            raise TypeError(f"expected a string, got {type(value).__name__}")
+        member = cl._value2member_map_.get(value) or cl(value)
         if strict and member.name == "UNKNOWN":
             raise ValueError(f"{cl.__name__} has no value {value!r}")
         return member
@@ -281,10 +316,14 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=False)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook(Any, _passthrough)
-    converter.register_unstructure_hook(datetime, lambda value: int(value.timestamp()))
     # Registered on the base class: cattrs dispatches subclasses to it, ahead of its own
     # handling of plain enums.
     converter.register_structure_hook(LenientEnum, _lenient_enum_hook(strict=strict))
+    # Models that decode themselves (RawDataEntry, built by the 100,000) keep the strictness.
+    converter.register_structure_hook_factory(
+        lambda cl: isinstance(cl, type) and hasattr(cl, "from_wire"),
+        lambda cl: functools.partial(cl.from_wire, strict=strict),
+    )
     converter.register_structure_hook_factory(
         _has_extra,
         lambda cl: _extra_hook_factory(converter, cl, strict=strict),
@@ -304,30 +343,30 @@ def excerpt(data: Any) -> str:
     return text[:_EXCERPT]
 
 
+def response_error(
+    data: Any, what: str, err: BaseException, *, status: int | None = None, where: str = ""
+) -> GizwitsResponseError:
+    """The error for a body that does not decode as ``what``: where it came from (method and
+    path), the field that failed, the status and a redacted excerpt."""
+    prefix = f"{where}: " if where else ""
+    return GizwitsResponseError(
+        f"{prefix}response does not decode as {what} ({describe_failure(err)})",
+        status=status,
+        body=excerpt(data),
+    )
+
+
 def decode(
-    data: Any, cl: type[T], *, status: int | None = None, converter: cattrs.Converter = CONVERTER
+    data: Any,
+    cl: type[T],
+    *,
+    status: int | None = None,
+    converter: cattrs.Converter = CONVERTER,
+    where: str = "",
 ) -> T:
-    """Decode ``data`` into ``cl``; anything that does not fit raises ``GizwitsResponseError``."""
+    """Decode ``data`` into ``cl``; anything that does not fit raises ``GizwitsResponseError``
+    naming the field."""
     try:
         return converter.structure(data, cl)
     except Exception as err:
-        raise GizwitsResponseError(
-            f"response does not decode as {cl.__name__}", status=status, body=excerpt(data)
-        ) from err
-
-
-def decode_list(
-    data: Any, cl: type[T], *, status: int | None = None, converter: cattrs.Converter = CONVERTER
-) -> list[T]:
-    """Decode a JSON array of ``cl`` objects."""
-    if not isinstance(data, list):
-        raise GizwitsResponseError(
-            f"expected a JSON array of {cl.__name__}", status=status, body=excerpt(data)
-        )
-    hook = converter.get_structure_hook(cl)
-    try:
-        return [hook(item, cl) for item in data]
-    except Exception:  # find the item that failed and report it
-        for item in data:
-            decode(item, cl, status=status, converter=converter)
-        raise  # pragma: no cover - decode() raised for the failing item above
+        raise response_error(data, cl.__name__, err, status=status, where=where) from err

@@ -68,18 +68,36 @@ class Device:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class DeviceStatus:
     """``GET /app/devdata/{did}/latest``: the last report within 24 hours.
 
     The cloud answers ``updated_at: 0`` with empty attrs when the device reported nothing in
     24 hours; that is ``updated_at is None`` and ``has_data is False`` here, never 1970.
+    The values are ``attr`` on the wire and ``.attrs`` here; the constructor takes either name.
     """
 
     did: str
     updated_at: datetime | None = wire(struct_hook=epoch_or_none)
     attrs: dict[str, Any] = wire("attr", factory=dict)
     extra: dict[str, Any] = extra_field()
+
+    def __init__(
+        self,
+        did: str,
+        updated_at: datetime | None = None,
+        attr: dict[str, Any] | None = None,
+        *,
+        attrs: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Build a status from the wire name ``attr`` or the attribute name ``attrs``."""
+        if attr is not None and attrs is not None:
+            raise TypeError("give attr or attrs, not both")
+        values = attrs if attrs is not None else attr
+        self.__attrs_init__(
+            did, updated_at, {} if values is None else values, extra={} if extra is None else extra
+        )
 
     @property
     def has_data(self) -> bool:

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final, NamedTuple
 
-import attrs
-
-from gizwits_async.models._converter import LenientEnum, extra_field
+from gizwits_async.models._converter import FieldError, LenientEnum, to_utc_datetime
 
 
 class RawDataType(LenientEnum):
@@ -30,23 +28,133 @@ class RawDataSource(LenientEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@attrs.frozen
-class RawDataEntry:
-    """One log entry. ``timestamp`` keeps the cloud's millisecond precision.
+_new: Final = tuple.__new__
+_TYPES: Final = RawDataType._value2member_map_
+_SOURCES: Final = RawDataSource._value2member_map_
+_KNOWN: Final = frozenset(
+    {"type", "timestamp", "payload_bin", "ip", "source", "uid", "appid", "payload"}
+)
+_COMMON: Final = frozenset({"type", "timestamp", "payload_bin", "ip"})
+_TEXT_FIELDS: Final = ("ip", "uid", "appid")
 
-    ``source``, ``uid`` and ``appid`` are only sent for ``app2dev`` entries.
+
+class RawDataEntry(NamedTuple):
+    """One log entry, immutable. A walk yields up to 100,000s of them, so an entry is a named
+    tuple built in one step (an attrs model cost half the walk) and its ``timestamp`` is made
+    from ``epoch`` only when read.
+
+    ``epoch`` is the cloud's time in seconds (float, millisecond precision; integer seconds
+    in some regions). ``payload_bin`` is the hex of a command or report (``payload`` gives
+    its bytes); ``payload_data`` is the ``payload`` object of presence entries (e.g.
+    ``{"keep_alive": 130}``). ``source``, ``uid`` and ``appid`` are only sent for
+    ``app2dev`` entries. Fields the model does not name are in ``extra``.
     """
 
     type: RawDataType
-    timestamp: datetime
+    epoch: float
     payload_bin: str = ""
     ip: str | None = None
     source: RawDataSource | None = None
     uid: str | None = None
     appid: str | None = None
-    extra: dict[str, Any] = extra_field()
+    payload_data: dict[str, Any] | None = None
+    extra: dict[str, Any] = {}  # noqa: RUF012 - from_wire gives every entry its own
+
+    @property
+    def timestamp(self) -> datetime:
+        """``epoch`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.epoch, UTC)
 
     @property
     def payload(self) -> bytes:
         """``payload_bin`` as bytes."""
         return bytes.fromhex(self.payload_bin)
+
+    @classmethod
+    def from_wire(cls, data: Any, _: Any = None, *, strict: bool = False) -> RawDataEntry:
+        """Decode one entry; a known field of the wrong type raises ``FieldError`` naming it
+        (strict: unknown keys and unknown enum values too). The usual entry takes the first
+        branch of every test."""
+        if data.__class__ is not dict:
+            raise TypeError(f"a raw_data entry is a JSON object, got {type(data).__name__}")
+        get = data.get
+        epoch = get("timestamp")
+        if epoch.__class__ is not float and epoch.__class__ is not int:
+            epoch = _epoch(epoch)
+        kind = get("type")
+        kind = _TYPES.get(kind) if kind.__class__ is str else None
+        if kind is None:
+            kind = _enum(data, "type", RawDataType, strict=strict)
+        payload_bin = get("payload_bin", "")
+        ip = get("ip")
+        # Most entries: no optional field to check but ip.
+        if (
+            data.keys() <= _COMMON
+            and payload_bin.__class__ is str
+            and (ip is None or ip.__class__ is str)
+        ):
+            return _new(cls, (kind, epoch, payload_bin, ip, None, None, None, None, {}))
+        ip, source, uid, appid, payload = (
+            get("ip"),
+            get("source"),
+            get("uid"),
+            get("appid"),
+            get("payload"),
+        )
+        if (
+            payload_bin.__class__ is not str
+            or (ip is not None and ip.__class__ is not str)
+            or source is not None
+            or uid is not None
+            or appid is not None
+            or payload is not None
+        ):
+            source = _check_optional(data, strict=strict)
+        extra: dict[str, Any] = {}
+        if not data.keys() <= _KNOWN:
+            if strict:
+                raise ValueError(f"unknown keys {sorted(data.keys() - _KNOWN)}")
+            extra = {key: data[key] for key in data.keys() - _KNOWN}
+        return _new(cls, (kind, epoch, payload_bin, ip, source, uid, appid, payload, extra))
+
+
+def _check_optional(data: dict[str, Any], *, strict: bool) -> RawDataSource | None:
+    """The fields most entries lack, checked one by one; the decoded ``source``."""
+    if data.get("payload_bin", "").__class__ is not str:
+        raise FieldError("payload_bin", TypeError("expected a hex string"))
+    for name in _TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and value.__class__ is not str:
+            raise FieldError(name, TypeError(f"expected a string, got {type(value).__name__}"))
+    payload = data.get("payload")
+    if payload is not None and payload.__class__ is not dict:
+        raise FieldError("payload", TypeError("expected an object"))
+    source = data.get("source")
+    if source is None:
+        return None
+    member = _SOURCES.get(source) if source.__class__ is str else None
+    if member is None:
+        member = _enum(data, "source", RawDataSource, strict=strict)
+    return member  # type: ignore[return-value]
+
+
+def _epoch(value: Any) -> float:
+    if value is None:
+        raise FieldError("timestamp", KeyError("timestamp"))
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FieldError("timestamp", TypeError(f"expected a time, got {type(value).__name__}"))
+    try:
+        return to_utc_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError) as err:
+        raise FieldError("timestamp", err) from err
+
+
+def _enum(data: dict[str, Any], name: str, enum: type[LenientEnum], *, strict: bool) -> Any:
+    value = data.get(name)
+    if value is None and name == "type":
+        raise FieldError(name, KeyError(name))
+    if value.__class__ is not str:
+        raise FieldError(name, TypeError(f"expected a string, got {type(value).__name__}"))
+    if strict:
+        raise FieldError(name, ValueError(f"{enum.__name__} has no value {value!r}"))
+    return enum.UNKNOWN  # type: ignore[attr-defined]

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import attrs
 
+from gizwits_async._validate import command_body, require_text
 from gizwits_async.models._converter import LenientEnum, extra_field, wire
-from gizwits_async.resources._base import command_body, require_text
 
 COMPARISONS: Final = ("==", "!=", ">", ">=", "<", "<=")
 _ORDERING: Final = frozenset({">", ">=", "<", "<="})

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import attrs
 
+from gizwits_async._validate import command_body, path_segment, raw_bytes, require_text
 from gizwits_async.models._converter import (
     LenientEnum,
     epoch_or_none,
@@ -23,7 +24,6 @@ from gizwits_async.models._converter import (
     wire,
 )
 from gizwits_async.models.datapoints import ProductDatapoints
-from gizwits_async.resources._base import command_body, path_segment, raw_bytes, require_text
 
 MAX_DELAY: Final = 3600
 
@@ -47,6 +47,24 @@ class SceneRunStatus(enum.IntEnum):
     @classmethod
     def _missing_(cls, value: object) -> SceneRunStatus:  # noqa: ARG003 - enum protocol
         return cls.UNKNOWN
+
+
+def _run_status(value: Any, _: Any = None) -> SceneRunStatus:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    if isinstance(value, str):
+        if not value.strip().lstrip("-").isdigit():
+            raise TypeError("expected an integer")
+        value = int(value)
+    return SceneRunStatus(value)
+
+
+@attrs.frozen
+class SceneRun:
+    """``GET /app/scene/{id}/task``: how the scene's last run goes; other fields in ``extra``."""
+
+    status: SceneRunStatus = wire(default=attrs.NOTHING, struct_hook=_run_status)
+    extra: dict[str, Any] = extra_field()
 
 
 def _base64_raw(value: Any, _: Any = None) -> bytes | None:

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from gizwits_async._validate import command_body, raw_bytes, require_text
 from gizwits_async.models._converter import epoch_or_none, extra_field, wire
-from gizwits_async.resources._base import command_body, raw_bytes, require_text
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ONCE: Final = "none"

@@ -1,22 +1,17 @@
-"""What every resource shares: the client's transport and argument checks made before sending."""
+"""What every resource shares: the client's transport."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gizwits_async._transport import Transport
-from gizwits_async.bulk import unique_keys
+from gizwits_async.models._envelopes import Into
 
 if TYPE_CHECKING:
     from gizwits_async.client import GizwitsClient
 
-# Ids are printable, without white space, path or query syntax, or percent escapes.
-_SEGMENT = re.compile(r"[^/?#%\\\s\x00-\x1f\x7f]+")
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
+T = TypeVar("T")
 
 
 class Resource:
@@ -29,86 +24,12 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    def _fetch(
+        self, method: str, path: str, *, into: Into[T], **options: Any
+    ) -> Coroutine[Any, Any, T]:
+        """``Transport.request`` decoding into ``into``, typed as what it returns.
 
-def path_segment(value: Any, name: str) -> str:
-    """Validate an id that goes into a URL path; nothing a caller passes may change the path."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    text = str(value)
-    if not text:
-        raise ValueError(f"{name} must not be empty")
-    if ".." in text or text == "." or not _SEGMENT.fullmatch(text) or not text.isprintable():
-        raise ValueError(f"{name} {text!r} contains characters not allowed in an id")
-    if _PLAIN_SEGMENT.fullmatch(text):
-        return text
-    return quote(text, safe="")
-
-
-def id_value(value: Any, name: str) -> str:
-    """Validate an id sent as a query parameter or body field: the same rules as an id in a
-    path, but sent as it is (aiohttp encodes parameters; quoting it here would send ``%40``
-    for ``@``)."""
-    path_segment(value, name)
-    return str(value)
-
-
-def did_list(dids: Iterable[str], name: str = "did") -> list[str]:
-    """Validate every id of a bulk call before any request is sent; duplicates are dropped."""
-    checked = unique_keys(dids, what=name)
-    for did in checked:
-        path_segment(did, name)
-    return checked
-
-
-def require_text(value: Any, name: str, *, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
-    if not allow_empty and not value.strip():
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
-def raw_bytes(raw: Any, name: str = "raw") -> list[int]:
-    """A raw command as the list of byte values the control endpoints expect."""
-    if isinstance(raw, bytes | bytearray | memoryview):
-        return list(bytes(raw))
-    if isinstance(raw, list | tuple):
-        values: list[int] = []
-        for item in raw:
-            if isinstance(item, bool) or not isinstance(item, int):
-                raise TypeError(f"{name} items must be ints 0-255, got {type(item).__name__}")
-            if not 0 <= item <= 255:
-                raise ValueError(f"{name} byte {item} is outside 0-255")
-            values.append(item)
-        if not values:
-            raise ValueError(f"{name} must not be empty")
-        return values
-    raise TypeError(f"{name} must be bytes or a list of ints, got {type(raw).__name__}")
-
-
-def command_body(attrs: Mapping[str, Any] | None, raw: Any) -> dict[str, Any]:
-    """The body of a control call: exactly one of ``attrs`` or ``raw``."""
-    if attrs is None and raw is None:
-        raise ValueError("give attrs or raw")
-    if attrs is not None and raw is not None:
-        raise ValueError("give attrs or raw, not both")
-    if attrs is not None:
-        if not isinstance(attrs, Mapping):
-            raise TypeError(f"attrs must be a mapping, got {type(attrs).__name__}")
-        if not attrs:
-            raise ValueError("attrs must not be empty")
-        for key in attrs:
-            if not isinstance(key, str) or not key:
-                raise TypeError("attrs keys must be non-empty strings")
-        return {"attrs": dict(attrs)}
-    return {"raw": raw_bytes(raw)}
-
-
-def to_epoch_seconds(value: Any, name: str) -> float:
-    """A ``datetime`` (aware, or naive meaning UTC) or epoch seconds, as epoch seconds."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.timestamp()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a datetime or epoch seconds")
-    return float(value)
+        It hands back the transport's coroutine rather than awaiting it: no coroutine layer
+        of its own on the request path.
+        """
+        return self._transport.request(method, path, into=into, **options)

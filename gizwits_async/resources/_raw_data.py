@@ -16,14 +16,16 @@ inclusive or not; the walk relies on ``start_time`` being inclusive, as its name
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+import time
+from datetime import timedelta
+from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 
 from gizwits_async._transport import Transport
 from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import CONVERTER, decode, excerpt
+from gizwits_async.models._envelopes import Listing, RawDataObjects
 from gizwits_async.models.raw_data import RawDataEntry
 from gizwits_async.pagination import Page, PageRequest
 
@@ -36,6 +38,9 @@ NARROW_TO_ROWS: Final = 4000
 # A window this sparse lets the next one grow again (after narrowing for a dense stretch).
 GROW_BELOW_ROWS: Final = MAX_ROWS // 4
 RAW_DATA_TYPES: Final = ("cmd", "online")
+# How far back the cloud keeps raw logs; older parts of a range are not asked for.
+DEFAULT_RETENTION: Final = timedelta(days=7)
+MAX_RETENTION: Final = timedelta(days=3660)
 SORT_ORDERS: Final = ("asc", "desc")
 
 
@@ -65,6 +70,41 @@ class RawDataWalk:
     end: float
     page_size: int
 
+    @classmethod
+    def checked(
+        cls,
+        transport: Transport,
+        path: str,
+        *,
+        type: str,
+        sort: str,
+        start: float,
+        end: float,
+        page_size: int,
+        retention: timedelta | float,
+    ) -> RawDataWalk:
+        """A walk of ``raw_data`` arguments checked before anything is sent, its start
+        clipped to what the cloud keeps."""
+        if type not in RAW_DATA_TYPES:
+            raise ValueError(f"type must be one of {RAW_DATA_TYPES}, got {type!r}")
+        if sort not in SORT_ORDERS:
+            raise ValueError(f"sort must be one of {SORT_ORDERS}, got {sort!r}")
+        if end <= start:
+            raise ValueError("end must be after start")
+        if isinstance(retention, timedelta):
+            retention = retention.total_seconds()
+        if isinstance(retention, bool) or not isinstance(retention, int | float):
+            raise TypeError("retention must be a timedelta or seconds")
+        if not 0 < retention <= MAX_RETENTION.total_seconds():
+            raise ValueError(f"retention must be positive and at most {MAX_RETENTION.days} days")
+        oldest = time.time() - retention
+        if end <= oldest:
+            raise ValueError(
+                f"the range ends before the oldest log the cloud keeps ({retention:.0f} s ago); "
+                "pass a longer retention= if yours keeps more"
+            )
+        return cls(transport, path, type, sort, max(start, oldest), end, page_size)
+
     @property
     def ascending(self) -> bool:
         return self.sort == "asc"
@@ -84,6 +124,8 @@ class RawDataWalk:
             window = self.window_from(anchor, MAX_WINDOW, limit=request.limit)
         else:
             window = self.parse(request.next_path)
+            # A paginator near its ``limit`` asks for fewer rows than the link says.
+            window = attrs.evolve(window, limit=min(window.limit, request.limit))
         while True:
             objects, total = await self.read(window)
             if total > MAX_ROWS:
@@ -164,48 +206,21 @@ class RawDataWalk:
             int(fields["limit"]),
         )
 
-    async def read(self, window: Window) -> tuple[list[Any], int]:
-        data = await self.transport.request("GET", self.path, params=self.params(window))
-        objects = data.get("objects") if isinstance(data, dict) else None
-        meta = data.get("meta") if isinstance(data, dict) else None
-        total = meta.get("total") if isinstance(meta, dict) else None
-        if not isinstance(objects, list) or isinstance(total, bool) or not isinstance(total, int):
-            raise GizwitsResponseError(
-                f"GET {self.path}: expected meta.total and objects", body=excerpt(data)
-            )
-        return objects, total
+    async def read(self, window: Window) -> tuple[list[RawDataEntry], int]:
+        listing: Listing[RawDataEntry] = await self.transport.request(
+            "GET", self.path, params=self.params(window), into=_PAGE
+        )
+        # RawDataObjects refuses a page without a total, so it is an int here.
+        return listing.items, listing.total or 0
 
-    def keep(self, window: Window, objects: list[Any]) -> list[RawDataEntry]:
+    def keep(self, window: Window, entries: list[RawDataEntry]) -> list[RawDataEntry]:
         """The window's own entries: ``lower <= t < upper`` (``t <= end`` for the last)."""
         lower = max(float(window.start_time), self.start)
         closing = window.end_time >= self.last_second
         upper = self.end if closing else float(window.end_time)
-        kept: list[Any] = []
-        for item in objects:
-            stamp = _timestamp(item)
-            if lower <= stamp and (stamp <= upper if closing else stamp < upper):
-                kept.append(item)
-        # One hook for the page; decode() finds and reports the entry that does not fit.
-        try:
-            return [_STRUCTURE_ENTRY(item, RawDataEntry) for item in kept]
-        except Exception:  # noqa: BLE001 - any decoding failure becomes a response error
-            return [decode(item, RawDataEntry) for item in kept]
+        if closing:
+            return [entry for entry in entries if lower <= entry.epoch <= upper]
+        return [entry for entry in entries if lower <= entry.epoch < upper]
 
 
-_STRUCTURE_ENTRY = CONVERTER.get_structure_hook(RawDataEntry)
-
-
-def _timestamp(item: Any) -> float:
-    if item.__class__ is dict:
-        value = item.get("timestamp")
-        if value.__class__ is float or value.__class__ is int:
-            return float(value)
-    value = item.get("timestamp") if isinstance(item, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise GizwitsResponseError("raw_data entry without a timestamp", body=excerpt(item))
-    try:
-        return float(value)
-    except ValueError:
-        raise GizwitsResponseError(
-            "raw_data entry with a bad timestamp", body=excerpt(item)
-        ) from None
+_PAGE: Final = RawDataObjects(RawDataEntry)

@@ -8,13 +8,15 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode, decode_list, excerpt
+from gizwits_async._validate import did_list, path_segment, require_text
+from gizwits_async.errors import GizwitsConfigurationError
+from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.devices import Device
-from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_list
-from gizwits_async.resources._base import Resource, did_list, path_segment, require_text
+from gizwits_async.pagination import AsyncPaginator, skip_limit
+from gizwits_async.resources._base import Resource
 
+_DEVICES: Key[list[Device]] = Key("devices", ListOf(Device))
 TIMESTAMP_HEADER: Final = "X-Gizwits-Timestamp"
 SIGNATURE_HEADER: Final = "X-Gizwits-Signature"
 
@@ -74,7 +76,7 @@ class BindingsResource(Resource):
         body["set_owner"] = int(bool(set_owner))
         secret = self._client.product_secrets.get(product_key)
         if not secret:
-            raise ValueError(
+            raise GizwitsConfigurationError(
                 f"no product secret for product_key {product_key}: bind_mac is signed with it; "
                 "pass GizwitsClient(product_secrets={product_key: secret})"
             )
@@ -83,10 +85,9 @@ class BindingsResource(Resource):
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: bind_signature(secret, timestamp),
         }
-        data = await self._transport.request(
-            "POST", "/app/bind_mac", json_body=body, headers=headers
+        return await self._fetch(
+            "POST", "/app/bind_mac", json_body=body, headers=headers, into=Device
         )
-        return decode(data, Device)
 
     async def bind_qrcode(self, qr_content: str, *, set_owner: bool = False) -> None:
         """``POST /app/bind_latest``: bind the device of a Gizwits bind QR code."""
@@ -102,8 +103,7 @@ class BindingsResource(Resource):
         if not checked:
             raise ValueError("give at least one did to unbind")
         body = {"devices": [{"did": did} for did in checked]}
-        data = await self._transport.request("DELETE", "/app/bindings", json_body=body)
-        return decode(data, UnbindResult)
+        return await self._fetch("DELETE", "/app/bindings", json_body=body, into=UnbindResult)
 
     async def update(
         self,
@@ -126,13 +126,12 @@ class BindingsResource(Resource):
             body["dev_label"] = labels
         if not body:
             raise ValueError("give at least one of remark, dev_alias, dev_label")
-        data = await self._transport.request("PUT", path, json_body=body)
-        return decode(data, BindingInfo)
+        return await self._fetch("PUT", path, json_body=body, into=BindingInfo)
 
     async def guests(self, did: str) -> list[GuestUser]:
         """``GET /app/{did}/bindings``: the guests of a device the user owns."""
-        data = await self._transport.request("GET", f"/app/{path_segment(did, 'did')}/bindings")
-        return decode_list(data, GuestUser)
+        path = f"/app/{path_segment(did, 'did')}/bindings"
+        return await self._fetch("GET", path, into=ListOf(GuestUser))
 
     async def remove_guest(self, did: str, uid: str) -> None:
         """``DELETE /app/{did}/bindings?uid=``: the owner unbinds a guest."""
@@ -154,12 +153,11 @@ class BindingsResource(Resource):
             "show_disabled": int(bool(show_disabled)),
             "show_proto_ver": int(bool(show_proto_ver)),
         }
-
-        async def fetch(request: PageRequest) -> Page[Device]:
-            params = {**flags, "limit": request.limit, "skip": request.skip}
-            data = await self._transport.request("GET", "/app/bindings", params=params)
-            if not isinstance(data, dict) or "devices" not in data:
-                raise GizwitsResponseError("GET /app/bindings: no devices list", body=excerpt(data))
-            return page_from_list(decode_list(data["devices"], Device), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        return skip_limit(
+            self._transport,
+            "/app/bindings",
+            _DEVICES,
+            params=flags,
+            limit=limit,
+            page_size=page_size,
+        )

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gizwits_async._validate import path_segment, require_text, to_epoch_seconds
 from gizwits_async.errors import GizwitsAPIError
-from gizwits_async.models._converter import decode
 from gizwits_async.models.data import AGGREGATORS, UNITS, AggregateResult
-from gizwits_async.resources._base import Resource, path_segment, require_text, to_epoch_seconds
+from gizwits_async.resources._base import Resource
 
 if TYPE_CHECKING:
     from gizwits_async.client import GizwitsClient
@@ -58,7 +58,9 @@ class DataResource(Resource):
         }
         method = self._agg_method or "GET"
         try:
-            data = await self._transport.request(method, path, params=params)
+            result: AggregateResult = await self._fetch(
+                method, path, params=params, into=AggregateResult
+            )
         except GizwitsAPIError as err:
             if (
                 self._agg_method is not None
@@ -67,11 +69,11 @@ class DataResource(Resource):
             ):
                 raise
             _LOGGER.debug("GET agg_data answered %d; trying PUT", err.status)
-            data = await self._transport.request("PUT", path, params=params)
+            result = await self._fetch("PUT", path, params=params, into=AggregateResult)
             self._agg_method = "PUT"
         else:
             self._agg_method = method
-        return decode(data, AggregateResult)
+        return result
 
 
 def _millis(value: datetime | float, name: str) -> int:

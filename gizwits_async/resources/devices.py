@@ -4,25 +4,24 @@ one at a time or in bulk."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gizwits_async._transport import Auth
-from gizwits_async.bulk import BulkResult, run_bulk
-from gizwits_async.models._converter import decode
-from gizwits_async.models.datapoints import ProductDatapoints
-from gizwits_async.models.devices import Device, DeviceStatus
-from gizwits_async.models.raw_data import RawDataEntry
-from gizwits_async.pagination import AsyncPaginator
-from gizwits_async.resources._base import (
-    Resource,
+from gizwits_async._validate import (
     command_body,
     did_list,
     path_segment,
     require_text,
     to_epoch_seconds,
 )
-from gizwits_async.resources._raw_data import MAX_LIMIT, RAW_DATA_TYPES, SORT_ORDERS, RawDataWalk
+from gizwits_async.bulk import BulkResult, run_bulk
+from gizwits_async.models.datapoints import ProductDatapoints
+from gizwits_async.models.devices import Device, DeviceStatus
+from gizwits_async.models.raw_data import RawDataEntry
+from gizwits_async.pagination import AsyncPaginator
+from gizwits_async.resources._base import Resource
+from gizwits_async.resources._raw_data import DEFAULT_RETENTION, MAX_LIMIT, RawDataWalk
 
 if TYPE_CHECKING:
     from gizwits_async.client import GizwitsClient
@@ -37,13 +36,12 @@ class DevicesResource(Resource):
     async def latest(self, did: str) -> DeviceStatus:
         """``GET /app/devdata/{did}/latest``: the device's last report within 24 hours."""
         path = f"/app/devdata/{path_segment(did, 'did')}/latest"
-        data = await self._transport.request("GET", path)
-        return decode(data, DeviceStatus)
+        return await self._fetch("GET", path, into=DeviceStatus)
 
     async def get(self, did: str) -> Device:
         """``GET /app/devices/{did}``: device detail."""
-        data = await self._transport.request("GET", f"/app/devices/{path_segment(did, 'did')}")
-        return decode(data, Device)
+        path = f"/app/devices/{path_segment(did, 'did')}"
+        return await self._fetch("GET", path, into=Device)
 
     async def datapoints(self, product_key: str, *, refresh: bool = False) -> ProductDatapoints:
         """``GET /app/datapoint?product_key=``: the product's datapoint definition.
@@ -55,10 +53,13 @@ class DevicesResource(Resource):
         cached = self._datapoints.get(key)
         if cached is not None and not refresh:
             return cached
-        data = await self._transport.request(
-            "GET", "/app/datapoint", params={"product_key": key}, auth=Auth.NONE
+        definition: ProductDatapoints = await self._fetch(
+            "GET",
+            "/app/datapoint",
+            params={"product_key": key},
+            auth=Auth.NONE,
+            into=ProductDatapoints,
         )
-        definition = decode(data, ProductDatapoints)
         self._datapoints[key] = definition
         return definition
 
@@ -72,31 +73,29 @@ class DevicesResource(Resource):
         sort: str = "desc",
         limit: int | None = None,
         page_size: int = MAX_LIMIT,
+        retention: timedelta | float = DEFAULT_RETENTION,
     ) -> AsyncPaginator[RawDataEntry]:
         """``GET /app/devices/{did}/raw_data``: the communication log (``type="cmd"``) or the
         online/offline history (``type="online"``) between ``start`` and ``end``.
 
         Any range is read in as many windows under 48 hours, and as many pages within the
         5000-row cap, as it needs; entries come in ``sort`` order (``"asc"`` or ``"desc"``),
-        each once, one page held at a time. The cloud keeps about 7 days of log.
+        each once, one page held at a time.
+
+        The cloud keeps about 7 days of log: the part of the range older than ``retention``
+        (a ``timedelta`` or seconds, default 7 days) is not asked for, so a walk sends at most
+        a few requests per empty stretch; a range wholly older is refused.
         """
         path = f"/app/devices/{path_segment(did, 'did')}/raw_data"
-        if type not in RAW_DATA_TYPES:
-            raise ValueError(f"type must be one of {RAW_DATA_TYPES}, got {type!r}")
-        if sort not in SORT_ORDERS:
-            raise ValueError(f"sort must be one of {SORT_ORDERS}, got {sort!r}")
-        start_s = to_epoch_seconds(start, "start")
-        end_s = to_epoch_seconds(end, "end")
-        if end_s <= start_s:
-            raise ValueError("end must be after start")
-        walk = RawDataWalk(
-            transport=self._transport,
-            path=path,
+        walk = RawDataWalk.checked(
+            self._transport,
+            path,
             type=type,
             sort=sort,
-            start=start_s,
-            end=end_s,
+            start=to_epoch_seconds(start, "start"),
+            end=to_epoch_seconds(end, "end"),
             page_size=page_size,
+            retention=retention,
         )
         return AsyncPaginator(walk.fetch, limit=limit, page_size=page_size, max_page_size=MAX_LIMIT)
 

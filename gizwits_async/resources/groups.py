@@ -6,17 +6,11 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gizwits_async._validate import command_body, did_list, path_segment, require_text
 from gizwits_async.bulk import BulkResult, run_bulk
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode, decode_list, excerpt
+from gizwits_async.models._envelopes import Key, ListOf, Shape
 from gizwits_async.models.groups import Group, GroupChangeResult, GroupControlResult, GroupDevice
-from gizwits_async.resources._base import (
-    Resource,
-    command_body,
-    did_list,
-    path_segment,
-    require_text,
-)
+from gizwits_async.resources._base import Resource
 
 GROUP_PATH = "/app/group"
 
@@ -32,14 +26,22 @@ def _dids_body(dids: Iterable[str]) -> dict[str, list[str]]:
     return {"dids": checked}
 
 
-def _control_results(data: Any) -> dict[str, bool]:
-    return {entry.did: entry.result for entry in decode_list(data, GroupControlResult)}
+class _ControlResults(Shape[dict[str, bool]]):
+    """``[{"did": ..., "result": bool}]`` as did → result."""
+
+    def decode(self, data: Any, converter: Any) -> dict[str, bool]:
+        """did → whether that device took the command."""
+        entries = ListOf[GroupControlResult](GroupControlResult).decode(data, converter)
+        return {entry.did: entry.result for entry in entries}
+
+
+_CONTROL_RESULTS = _ControlResults()
 
 
 class GroupsResource(Resource):
     async def list(self) -> list[Group]:
         """``GET /app/group``: every group of the user (not paged)."""
-        return decode_list(await self._transport.request("GET", GROUP_PATH), Group)
+        return await self._fetch("GET", GROUP_PATH, into=ListOf(Group))
 
     async def create(self, group_name: str, *, product_key: str | None = None) -> str:
         """``POST /app/group``: a new group; give ``product_key`` for a single-product group,
@@ -47,10 +49,7 @@ class GroupsResource(Resource):
         body = {"group_name": require_text(group_name, "group_name")}
         if product_key is not None:
             body["product_key"] = require_text(product_key, "product_key")
-        data = await self._transport.request("POST", GROUP_PATH, json_body=body)
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-            raise GizwitsResponseError("POST /app/group: no group id", body=excerpt(data))
-        return str(data["id"])
+        return await self._fetch("POST", GROUP_PATH, json_body=body, into=Key("id", str))
 
     async def delete(self, group_id: str) -> None:
         """``DELETE /app/group/{id}``."""
@@ -63,8 +62,8 @@ class GroupsResource(Resource):
 
     async def devices(self, group_id: str) -> builtins.list[GroupDevice]:
         """``GET /app/group/{id}/devices``: the devices in the group."""
-        data = await self._transport.request("GET", _group_path(group_id, "/devices"))
-        return decode_list(data, GroupDevice)
+        path = _group_path(group_id, "/devices")
+        return await self._fetch("GET", path, into=ListOf(GroupDevice))
 
     async def add_devices(
         self, group_id: str, dids: Iterable[str], *, show_detail: bool = False
@@ -73,16 +72,16 @@ class GroupsResource(Resource):
         its own; ``show_detail=True`` asks why each failure failed (``result.detail``)."""
         path = _group_path(group_id, "/devices")
         body = _dids_body(dids)
-        data = await self._transport.request(
-            "POST", path, params={"show_detail": int(bool(show_detail))}, json_body=body
+        params = {"show_detail": int(bool(show_detail))}
+        return await self._fetch(
+            "POST", path, params=params, json_body=body, into=GroupChangeResult
         )
-        return decode(data, GroupChangeResult)
 
     async def remove_devices(self, group_id: str, dids: Iterable[str]) -> GroupChangeResult:
         """``DELETE /app/group/{id}/devices``: take devices out of the group."""
         path = _group_path(group_id, "/devices")
-        data = await self._transport.request("DELETE", path, json_body=_dids_body(dids))
-        return decode(data, GroupChangeResult)
+        body = _dids_body(dids)
+        return await self._fetch("DELETE", path, json_body=body, into=GroupChangeResult)
 
     async def control(
         self,
@@ -94,8 +93,8 @@ class GroupsResource(Resource):
         """``POST /app/group/{id}/control``: one command to every device of a single-product
         group. Returns did → whether that device took it (an offline device is False)."""
         path = _group_path(group_id, "/control")
-        data = await self._transport.request("POST", path, json_body=command_body(attrs, raw))
-        return _control_results(data)
+        body = command_body(attrs, raw)
+        return await self._fetch("POST", path, json_body=body, into=_CONTROL_RESULTS)
 
     async def control_many(
         self,
@@ -110,10 +109,8 @@ class GroupsResource(Resource):
         body = command_body(attrs, raw)
 
         async def one(group_id: str) -> dict[str, bool]:
-            data = await self._transport.request(
-                "POST", _group_path(group_id, "/control"), json_body=body
-            )
-            return _control_results(data)
+            path = _group_path(group_id, "/control")
+            return await self._fetch("POST", path, json_body=body, into=_CONTROL_RESULTS)
 
         return await run_bulk(
             checked,

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from gizwits_async.errors import ErrorCode, GizwitsAPIError, GizwitsResponseError
-from gizwits_async.models._converter import decode_list, excerpt
+from gizwits_async._validate import path_segment
+from gizwits_async.errors import ErrorCode, GizwitsAPIError
 from gizwits_async.models.messages import Message, MessageStatus
-from gizwits_async.pagination import (
-    AsyncPaginator,
-    Page,
-    PageRequest,
-    next_link_request,
-    page_from_meta,
-)
-from gizwits_async.resources._base import Resource, path_segment
+from gizwits_async.pagination import AsyncPaginator, linked
+from gizwits_async.resources._base import Resource
 
 _PATH = "/app/messages"
 
@@ -27,19 +21,9 @@ class MessagesResource(Resource):
             raise TypeError(f"type must be an int, got {type.__class__.__name__}")
         if type < 0:
             raise ValueError("type must not be negative")
-
-        async def fetch(request: PageRequest) -> Page[Message]:
-            if request.next_path is not None:
-                path, query = next_link_request(request.next_path, _PATH)
-                data = await self._transport.request("GET", path, params=query)
-            else:
-                params = {"type": type, "limit": request.limit, "skip": request.skip}
-                data = await self._transport.request("GET", _PATH, params=params)
-            if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
-                raise GizwitsResponseError(f"GET {_PATH}: no objects list", body=excerpt(data))
-            return page_from_meta(decode_list(data["objects"], Message), data.get("meta"), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        return linked(
+            self._transport, _PATH, Message, params={"type": type}, limit=limit, page_size=page_size
+        )
 
     async def mark_read(self, message_id: str) -> None:
         """``PUT /app/messages/{id}?status=1``."""

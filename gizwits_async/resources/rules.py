@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import CONVERTER, decode, decode_list, excerpt
+from gizwits_async._validate import path_segment, require_text
+from gizwits_async.models._converter import CONVERTER
+from gizwits_async.models._envelopes import Key, ListOf, MapOf
 from gizwits_async.models.rules import Rule, RuleParam
-from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_list
-from gizwits_async.resources._base import Resource, path_segment, require_text
+from gizwits_async.pagination import AsyncPaginator, skip_limit
+from gizwits_async.resources._base import Resource
 
 
 class RulesResource(Resource):
@@ -22,31 +23,20 @@ class RulesResource(Resource):
         if product_keys is not None:
             keys = [product_keys] if isinstance(product_keys, str) else list(product_keys)
             params["product_key"] = ",".join(require_text(key, "product_key") for key in keys)
-        data = await self._transport.request("GET", "/app/rules/params", params=params)
-        if not isinstance(data, dict):
-            raise GizwitsResponseError(
-                "GET /app/rules/params: expected an object", body=excerpt(data)
-            )
-        return {str(key): decode_list(value, RuleParam) for key, value in data.items()}
+        return await self._fetch(
+            "GET", "/app/rules/params", params=params, into=MapOf(ListOf(RuleParam))
+        )
 
     def list(self, *, limit: int | None = None, page_size: int = 20) -> AsyncPaginator[Rule]:
         """``GET /app/rules``: the user's rules, paged by skip/limit (a full page means there
         may be more)."""
-
-        async def fetch(request: PageRequest) -> Page[Rule]:
-            params = {"limit": request.limit, "skip": request.skip}
-            data = await self._transport.request("GET", "/app/rules", params=params)
-            if not isinstance(data, dict) or "rules" not in data:
-                raise GizwitsResponseError("GET /app/rules: no rules list", body=excerpt(data))
-            return page_from_list(decode_list(data["rules"], Rule), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        page: Key[list[Rule]] = Key("rules", ListOf(Rule))
+        return skip_limit(self._transport, "/app/rules", page, limit=limit, page_size=page_size)
 
     async def create(self, rule: Rule | Mapping[str, Any]) -> int:
         """``POST /app/rules``: create a rule and return its id."""
         body = _as_rule(rule).to_wire()
-        data = await self._transport.request("POST", "/app/rules", json_body=body)
-        return _rule_id(data)
+        return await self._fetch("POST", "/app/rules", json_body=body, into=Key("rule_id", int))
 
     async def update(self, rule_id: int, rule: Rule | Mapping[str, Any]) -> None:
         """``PUT /app/rules/{rule_id}``: replace a rule (the body is the whole rule)."""
@@ -76,9 +66,3 @@ def _as_rule(rule: Rule | Mapping[str, Any]) -> Rule:
         return CONVERTER.structure(dict(rule), Rule)
     except Exception as err:
         raise ValueError(f"the mapping does not describe a rule: {err}") from err
-
-
-def _rule_id(data: Any) -> int:
-    if not isinstance(data, dict):
-        raise GizwitsResponseError("expected {rule_id}", body=excerpt(data))
-    return decode(data.get("rule_id"), int)

@@ -5,23 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode, decode_list, excerpt
+from gizwits_async._validate import path_segment, require_text
+from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.scenes import (
     DatapointsArg,
     Scene,
-    SceneRunStatus,
+    SceneRun,
     SceneTask,
     encode_scene_tasks,
 )
-from gizwits_async.resources._base import Resource, path_segment, require_text
+from gizwits_async.resources._base import Resource
 
 
 class ScenesResource(Resource):
     async def list(self) -> list[Scene]:
         """``GET /app/scene``: every scene of the user (not paged)."""
-        data = await self._transport.request("GET", "/app/scene")
-        return decode_list(data, Scene)
+        return await self._fetch("GET", "/app/scene", into=ListOf(Scene))
 
     async def create(
         self,
@@ -43,10 +42,7 @@ class ScenesResource(Resource):
         }
         if remark is not None:
             body["remark"] = require_text(remark, "remark", allow_empty=True)
-        data = await self._transport.request("POST", "/app/scene", json_body=body)
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            raise GizwitsResponseError("POST /app/scene: expected {id}", body=excerpt(data))
-        return str(data["id"])
+        return await self._fetch("POST", "/app/scene", json_body=body, into=Key("id", str))
 
     async def update(
         self,
@@ -79,10 +75,8 @@ class ScenesResource(Resource):
         path = f"/app/scene/{path_segment(scene_id, 'scene_id')}/task"
         await self._transport.request("POST", path)
 
-    async def run_status(self, scene_id: str) -> SceneRunStatus:
-        """``GET /app/scene/{id}/task``: running, done, failed or not executing."""
+    async def run_status(self, scene_id: str) -> SceneRun:
+        """``GET /app/scene/{id}/task``: ``.status`` is running, done, failed or not
+        executing; whatever else the answer carries is in ``.extra``."""
         path = f"/app/scene/{path_segment(scene_id, 'scene_id')}/task"
-        data = await self._transport.request("GET", path)
-        if not isinstance(data, dict) or "status" not in data:
-            raise GizwitsResponseError(f"GET {path}: expected {{status}}", body=excerpt(data))
-        return SceneRunStatus(decode(data["status"], int))
+        return await self._fetch("GET", path, into=SceneRun)

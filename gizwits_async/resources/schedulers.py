@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode_list, excerpt
+from gizwits_async._validate import id_value, path_segment
+from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.schedules import Schedule
-from gizwits_async.pagination import AsyncPaginator, Page, PageRequest, page_from_list
-from gizwits_async.resources._base import Resource, id_value, path_segment
+from gizwits_async.pagination import AsyncPaginator, skip_limit
+from gizwits_async.resources._base import Resource
 
 
 def _check_schedule(schedule: Any) -> Schedule:
@@ -26,10 +26,16 @@ def _device_body(did: str, schedule: Any) -> dict[str, Any]:
     return body
 
 
-def _schedule_id(method: str, path: str, data: Any) -> str:
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        raise GizwitsResponseError(f"{method} {path}: expected {{id}}", body=excerpt(data))
-    return str(data["id"])
+_SCHEDULES: ListOf[Schedule] = ListOf(Schedule)
+_ID: Key[str] = Key("id", str)
+_COMMON_PATH = "/app/common_scheduler"
+
+
+def _device_path(did: str, schedule_id: str | None = None) -> str:
+    path = f"/app/devices/{path_segment(did, 'did')}/scheduler"
+    if schedule_id is None:
+        return path
+    return f"{path}/{path_segment(schedule_id, 'schedule_id')}"
 
 
 class SchedulersResource(Resource):
@@ -39,38 +45,24 @@ class SchedulersResource(Resource):
         self, did: str, *, limit: int | None = None, page_size: int = 20
     ) -> AsyncPaginator[Schedule]:
         """``GET /app/devices/{did}/scheduler``: a full page means there may be more."""
-        path = f"/app/devices/{path_segment(did, 'did')}/scheduler"
-
-        async def fetch(request: PageRequest) -> Page[Schedule]:
-            params = {"limit": request.limit, "skip": request.skip}
-            data = await self._transport.request("GET", path, params=params)
-            return page_from_list(decode_list(data, Schedule), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        path = _device_path(did)
+        return skip_limit(self._transport, path, _SCHEDULES, limit=limit, page_size=page_size)
 
     async def create(self, did: str, schedule: Schedule) -> str:
         """``POST /app/devices/{did}/scheduler``: add a schedule to the device; returns its id."""
-        path = f"/app/devices/{path_segment(did, 'did')}/scheduler"
+        path = _device_path(did)
         body = _device_body(did, schedule)
-        data = await self._transport.request("POST", path, json_body=body)
-        return _schedule_id("POST", path, data)
+        return await self._fetch("POST", path, json_body=body, into=_ID)
 
     async def update(self, did: str, schedule_id: str, schedule: Schedule) -> None:
         """``PUT /app/devices/{did}/scheduler/{id}``: replace the schedule."""
-        path = (
-            f"/app/devices/{path_segment(did, 'did')}/scheduler/"
-            f"{path_segment(schedule_id, 'schedule_id')}"
-        )
+        path = _device_path(did, schedule_id)
         body = _device_body(did, schedule)
         await self._transport.request("PUT", path, json_body=body)
 
     async def delete(self, did: str, schedule_id: str) -> None:
         """``DELETE /app/devices/{did}/scheduler/{id}``."""
-        path = (
-            f"/app/devices/{path_segment(did, 'did')}/scheduler/"
-            f"{path_segment(schedule_id, 'schedule_id')}"
-        )
-        await self._transport.request("DELETE", path)
+        await self._transport.request("DELETE", _device_path(did, schedule_id))
 
 
 class CommonSchedulersResource(Resource):
@@ -91,32 +83,28 @@ class CommonSchedulersResource(Resource):
             for name, value in (("did", did), ("group_id", group_id), ("scene_id", scene_id))
             if value is not None
         }
-
-        async def fetch(request: PageRequest) -> Page[Schedule]:
-            params: dict[str, str | int] = {
-                **filters,
-                "limit": request.limit,
-                "skip": request.skip,
-            }
-            data = await self._transport.request("GET", "/app/common_scheduler", params=params)
-            return page_from_list(decode_list(data, Schedule), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        return skip_limit(
+            self._transport,
+            _COMMON_PATH,
+            _SCHEDULES,
+            params=filters,
+            limit=limit,
+            page_size=page_size,
+        )
 
     async def create(self, schedule: Schedule) -> str:
         """``POST /app/common_scheduler``: the schedule names exactly one of did, group_id,
         scene_id; returns its id."""
         body = _check_schedule(schedule).to_wire(common=True)
-        data = await self._transport.request("POST", "/app/common_scheduler", json_body=body)
-        return _schedule_id("POST", "/app/common_scheduler", data)
+        return await self._fetch("POST", _COMMON_PATH, json_body=body, into=_ID)
 
     async def update(self, schedule_id: str, schedule: Schedule) -> None:
         """``PUT /app/common_scheduler/{id}``: replace the schedule."""
-        path = f"/app/common_scheduler/{path_segment(schedule_id, 'schedule_id')}"
+        path = f"{_COMMON_PATH}/{path_segment(schedule_id, 'schedule_id')}"
         body = _check_schedule(schedule).to_wire(common=True)
         await self._transport.request("PUT", path, json_body=body)
 
     async def delete(self, schedule_id: str) -> None:
         """``DELETE /app/common_scheduler/{id}``."""
-        path = f"/app/common_scheduler/{path_segment(schedule_id, 'schedule_id')}"
+        path = f"{_COMMON_PATH}/{path_segment(schedule_id, 'schedule_id')}"
         await self._transport.request("DELETE", path)

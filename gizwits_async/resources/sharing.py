@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._converter import decode, decode_list, excerpt
+from gizwits_async._validate import id_value, path_segment, require_text
 from gizwits_async.models.sharing import (
     Sharing,
     SharingInvitation,
@@ -14,14 +13,8 @@ from gizwits_async.models.sharing import (
     SharingType,
     share_code,
 )
-from gizwits_async.pagination import (
-    AsyncPaginator,
-    Page,
-    PageRequest,
-    next_link_request,
-    page_from_meta,
-)
-from gizwits_async.resources._base import Resource, id_value, path_segment, require_text
+from gizwits_async.pagination import AsyncPaginator, linked
+from gizwits_async.resources._base import Resource
 
 SHARING_PATH = "/app/sharing"
 MAX_DURATION_MINUTES = 1440
@@ -87,8 +80,7 @@ class SharingResource(Resource):
         body.update(targets)
         if duration is not None:
             body["duration"] = _duration(duration)
-        data = await self._transport.request("POST", SHARING_PATH, json_body=body)
-        return decode(data, SharingInvitation)
+        return await self._fetch("POST", SHARING_PATH, json_body=body, into=SharingInvitation)
 
     def list(
         self,
@@ -109,20 +101,9 @@ class SharingResource(Resource):
             params["status"] = _choice(status, "status", range(4))
         if did is not None:
             params["did"] = id_value(did, "did")
-
-        async def fetch(request: PageRequest) -> Page[Sharing]:
-            path = SHARING_PATH
-            query: dict[str, str | int] = {**params, "limit": request.limit, "skip": request.skip}
-            if request.next_path is not None:
-                path, link_query = next_link_request(request.next_path, SHARING_PATH)
-                query = dict(link_query)
-            data = await self._transport.request("GET", path, params=query)
-            if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
-                raise GizwitsResponseError("GET /app/sharing: no objects list", body=excerpt(data))
-            items = decode_list(data["objects"], Sharing)
-            return page_from_meta(items, data.get("meta"), request)
-
-        return AsyncPaginator(fetch, limit=limit, page_size=page_size, max_page_size=1000)
+        return linked(
+            self._transport, SHARING_PATH, Sharing, params=params, limit=limit, page_size=page_size
+        )
 
     async def cancel(self, sharing_id: int | str) -> None:
         """``DELETE /app/sharing/{id}``: withdraw a pending invitation or take back an
@@ -146,8 +127,9 @@ class SharingResource(Resource):
         """``GET /app/sharing/code/{code}``: what a share QR code offers. ``code`` is the code
         or the whole QR content. The owner cannot ask (9096)."""
         path = f"{SHARING_PATH}/code/{_code(code)}"
-        data = await self._transport.request("GET", path, log_path=f"{SHARING_PATH}/code/{{code}}")
-        return decode(data, SharingQRInfo)
+        return await self._fetch(
+            "GET", path, log_path=f"{SHARING_PATH}/code/{{code}}", into=SharingQRInfo
+        )
 
     async def accept_qr(self, code: str) -> None:
         """``POST /app/sharing/code/{code}``: accept a QR share; you become a guest."""

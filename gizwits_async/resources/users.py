@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from gizwits_async._transport import Auth
+from gizwits_async._validate import require_text
 from gizwits_async.auth import application_auth
-from gizwits_async.errors import ErrorCode, GizwitsAPIError, GizwitsError
-from gizwits_async.models._converter import decode
+from gizwits_async.errors import ErrorCode, GizwitsAPIError, GizwitsConfigurationError
 from gizwits_async.models.users import AppToken, Captcha, Gender, UpdateReceipt, User, UserToken
-from gizwits_async.resources._base import Resource, require_text
+from gizwits_async.resources._base import Resource
 
 # Domestic numbers, or foreign ones written +{country code}{number} (doc, 验证码的获取和校验).
 _PHONE: Final = re.compile(r"\+?[0-9]{5,20}")
@@ -81,10 +81,14 @@ class UsersResource(Resource):
         # a repeat logs in); the others are not: a retry would answer "username unavailable"
         # or find the SMS code already used.
         repeatable = "phone_id" in body or "authData" in body
-        data = await self._transport.request(
-            "POST", "/app/users", json_body=body, auth=Auth.NONE, idempotent=repeatable
+        return await self._fetch(
+            "POST",
+            "/app/users",
+            json_body=body,
+            auth=Auth.NONE,
+            idempotent=repeatable,
+            into=UserToken,
         )
-        return decode(data, UserToken)
 
     async def login(self, username: str, password: str, *, lang: str | None = None) -> UserToken:
         """``POST /app/login``; the token becomes the client's (same as ``client.login``).
@@ -93,8 +97,7 @@ class UsersResource(Resource):
 
     async def get(self) -> User:
         """``GET /app/users``: the logged-in user's profile."""
-        data = await self._transport.request("GET", "/app/users")
-        return decode(data, User)
+        return await self._fetch("GET", "/app/users", into=User)
 
     async def update(self, **fields: Any) -> datetime | None:
         """``PUT /app/users``: change the logged-in user; returns ``updatedAt`` (UTC).
@@ -110,9 +113,10 @@ class UsersResource(Resource):
         change or a conversion the client logs in with the new credentials from then on.
         """
         body = _update_body(fields)
+        idempotent = not body.keys() & _ONE_SHOT_FIELDS
         try:
-            data = await self._transport.request(
-                "PUT", "/app/users", json_body=body, idempotent=not body.keys() & _ONE_SHOT_FIELDS
+            receipt: UpdateReceipt = await self._fetch(
+                "PUT", "/app/users", json_body=body, idempotent=idempotent, into=UpdateReceipt
             )
         except GizwitsAPIError as err:
             if err.error_code != ErrorCode.RESERVED:
@@ -120,7 +124,7 @@ class UsersResource(Resource):
             self._follow_new_credentials(body)
             return None
         self._follow_new_credentials(body)
-        return decode(data, UpdateReceipt).updated_at
+        return receipt.updated_at
 
     async def request_app_token(self) -> AppToken:
         """``POST /app/request_token``: an application token (needs ``app_secret``).
@@ -130,14 +134,14 @@ class UsersResource(Resource):
         """
         app_secret = self._require_app_secret("request_app_token")
         auth_header = application_auth(self._client.app_id, app_secret)
-        data = await self._transport.request(
+        app_token: AppToken = await self._fetch(
             "POST",
             "/app/request_token",
             headers={"X-Gizwits-Application-Auth": auth_header},
             auth=Auth.NONE,
             idempotent=True,  # it only issues a token; repeating it is harmless
+            into=AppToken,
         )
-        app_token = decode(data, AppToken)
         self._client._app_tokens.remember(app_token)  # noqa: SLF001
         return app_token
 
@@ -181,8 +185,10 @@ class UsersResource(Resource):
 
     async def get_captcha(self) -> Captcha:
         """``GET /app/verify/codes``: a new image captcha to show before texting a code."""
-        data = await self._with_app_token("get_captcha", "GET", "/app/verify/codes", None)
-        return decode(data, Captcha)
+        captcha: Captcha = await self._with_app_token(
+            "get_captcha", "GET", "/app/verify/codes", None, into=Captcha
+        )
+        return captcha
 
     async def verify_captcha(self, captcha_id: str, captcha_code: str, phone: str) -> None:
         """``POST /app/verify/codes``: check what the user read off the captcha; if right,
@@ -211,18 +217,19 @@ class UsersResource(Resource):
         body: Mapping[str, str] | None,
         *,
         idempotent: bool | None = None,
+        into: Any = None,
     ) -> Any:
         """A call carrying ``X-Gizwits-Application-Token``; the transport obtains and caches
         the token, which needs the app secret, so its absence is reported first."""
         self._require_app_secret(method_name)
-        return await self._transport.request(
-            method, path, json_body=body, auth=Auth.APP_TOKEN, idempotent=idempotent
+        return await self._fetch(
+            method, path, json_body=body, auth=Auth.APP_TOKEN, idempotent=idempotent, into=into
         )
 
     def _require_app_secret(self, method_name: str) -> str:
         app_secret = self._client._app_secret  # noqa: SLF001 - the client keeps secrets private
         if not app_secret:
-            raise GizwitsError(
+            raise GizwitsConfigurationError(
                 f"{method_name}() needs an application token, which needs the client's "
                 "app_secret: GizwitsClient(app_secret=...)"
             )

@@ -1,0 +1,58 @@
+"""Run as a script: every resource of a client used inside a running loop loads no module.
+
+Home Assistant reports an import made in the event loop as a blocking call. The probe starts
+the simulator, snapshots ``sys.modules``, then builds a client and calls every resource in the
+loop, and prints the modules that appeared meanwhile (one per line; nothing means none).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+
+import gizwits_async
+from gizwits_async.simulator import GizwitsSimulator
+
+
+async def use_every_resource(sim: GizwitsSimulator) -> set[str]:
+    before = set(sys.modules)
+    now = time.time()
+    async with gizwits_async.GizwitsClient(
+        sim.app_id, base_url=sim.base_url, username="probe", password="probe-pw-1"
+    ) as client:
+        did = "probe-device-id"
+        calls = [
+            client.system.status(),
+            client.users.get(),
+            client.devices.latest(did),
+            client.devices.get(did),
+            client.devices.raw_data(did, start=now - 3600, end=now).collect(),
+            client.devices.control(did, attrs={"switch": True}),
+            client.bindings.list().collect(),
+            client.messages.list().collect(),
+            client.sharing.list(0).collect(),
+            client.groups.list(),
+            client.rules.list().collect(),
+            client.scenes.list(),
+            client.schedulers.list(did).collect(),
+            client.common_schedulers.list().collect(),
+            client.data.aggregate(did, start=now - 3600, end=now, attrs=["temp"]),
+        ]
+        for call in calls:
+            # An error path must not import either.
+            with contextlib.suppress(gizwits_async.GizwitsError):
+                await call
+    return set(sys.modules) - before
+
+
+async def main() -> None:
+    async with GizwitsSimulator(app_id="probe-app") as sim:
+        sim.add_user("probe", "probe-pw-1")
+        loaded = await use_every_resource(sim)
+    print("\n".join(sorted(loaded)))  # noqa: T201 - the probe's output
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
