@@ -18,12 +18,10 @@ import io
 import json
 import logging
 import re
-import secrets
 import shlex
 import stat
 import sys
 import tomllib
-import types
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +32,7 @@ import aiohttp
 import attrs
 import pytest
 
-import gizwits_async.simulator.verification
+import gizwits_async.simulator.ids
 from examples import bulk_poller, ha_coordinator, web_backend
 from gizwits_async import (
     GizwitsClient,
@@ -463,10 +461,7 @@ async def test_users_block_signs_up_by_phone(
     gizwits_simulator: GizwitsSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The block types the code it was texted; make the simulator text that one.
-    fake_secrets = types.ModuleType("secrets")
-    fake_secrets.__dict__.update(vars(secrets))
-    fake_secrets.randbelow = lambda _: 123456  # type: ignore[attr-defined]
-    monkeypatch.setattr(gizwits_async.simulator.verification, "secrets", fake_secrets)
+    monkeypatch.setattr(gizwits_async.simulator.ids, "randbelow", lambda _: 123456)
     # A share notice waiting for the new account, so that the block's loop has one to mark.
     state = gizwits_simulator.state
     add_user = state.add_user
