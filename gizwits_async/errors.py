@@ -84,6 +84,8 @@ class ErrorCode(enum.IntEnum):
 
 
 class ErrorSpec(NamedTuple):
+    """The HTTP status and message the doc gives for an error code."""
+
     status: int
     message: str
 
@@ -327,6 +329,7 @@ def make_api_error(
     *,
     retry_after: float | None = None,
 ) -> GizwitsAPIError:
+    """The ``GizwitsAPIError`` subclass for this status and Gizwits error code."""
     cls = error_class_for(status, error_code)
     if cls is GizwitsRateLimitError:
         return GizwitsRateLimitError(

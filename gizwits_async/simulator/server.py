@@ -146,6 +146,7 @@ class GizwitsSimulator:
         return app
 
     async def start(self) -> None:
+        """Listen on ``host``/``port`` (an ``OSError`` such as EADDRINUSE if it cannot)."""
         if self._runner is not None:
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
