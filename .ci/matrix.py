@@ -1,8 +1,8 @@
 """Run the quick test set (everything but the soak) on each Python 3.11, 3.12 and 3.13 found.
 
 Each interpreter gets its own venv (``.venv-py3.X``), set up again only when pyproject.toml
-changes. Interpreters are looked up as ``pythonX.Y`` on PATH, then under pyenv
-(``$PYENV_ROOT/versions/X.Y.*``). A missing one is skipped with a note, except under CI
+changes. Interpreters are looked up under pyenv (``$PYENV_ROOT/versions/X.Y.*``), then as
+``pythonX.Y`` on PATH; one that does not run is passed over. A missing one is skipped with a note, except under CI
 (``CI`` set in the environment), where it fails the run: a matrix that silently shrinks
 proves nothing. On 3.11 the lowest python-backoff we declare (2.3.x, what Home Assistant pins)
 is installed, so the floor is tested too.
@@ -25,16 +25,25 @@ VERSIONS = ("3.11", "3.12", "3.13")
 FLOOR = {"3.11": ["python-backoff==2.3.*"]}  # the lowest versions we promise, on one leg
 
 
+def _works(interpreter: Path) -> bool:
+    result = subprocess.run(  # noqa: S603 - a Python found on this machine
+        [str(interpreter), "-c", "import venv"], capture_output=True, check=False
+    )
+    return result.returncode == 0
+
+
 def find_interpreter(version: str) -> Path | None:
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        return Path(on_path)
+    # pyenv's own installs first: its shims on PATH fail for versions that are not selected.
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     candidates = sorted(
         pyenv_root.glob(f"versions/{version}.*/bin/python{version}"),
         key=lambda path: [int(part) for part in path.parts[-3].split(".") if part.isdigit()],
+        reverse=True,
     )
-    return candidates[-1] if candidates else None
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(Path(on_path))
+    return next((path for path in candidates if _works(path)), None)
 
 
 def run(*command: str | Path) -> None:
