@@ -10,7 +10,9 @@ Assistant:
   (an integration would keep it in its config entry), and restored with ``token=`` on the next
   start, so a restart does not log in again;
 * each refresh lists the bound devices and reads them all with ``devices.latest_many`` into a
-  snapshot ``{did: DeviceStatus}``;
+  snapshot ``{did: DeviceStatus}``; an empty answer (no report in 24 hours) never replaces a
+  good status, and ``hub.unavailable`` names the devices whose entities must show as
+  unavailable (read failed, offline by the binding's ``is_online``, or stale), with why;
 * a ``GizwitsRateLimitError`` becomes ``UpdateFailed(retry_after=...)``: the next poll waits
   what the cloud asked for instead of the usual interval. The client is built with a small
   ``max_retry_after`` so that it never sleeps long inside an update: longer waits come back to
@@ -47,7 +49,8 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TextIO, TypeVar
@@ -59,6 +62,7 @@ from examples._account import Account, account_from_args, add_account_arguments,
 from gizwits_async import (
     AttrsEvent,
     ConnectionEvent,
+    Device,
     DeviceState,
     DeviceStatus,
     ErrorCode,
@@ -84,6 +88,9 @@ DEFAULT_INTERVAL = 30.0
 MAX_INLINE_WAIT = 10.0
 SIMULATED_RETRY_AFTER = 120
 SHOWN_DEVICES = 5
+# A status older than this marks the device unavailable. The cloud forgets a status after 24
+# silent hours anyway; an integration whose devices report more often can lower it.
+STALE_AFTER = 24 * 3600.0
 
 
 class UpdateFailed(Exception):  # noqa: N818 - Home Assistant's name for it
@@ -209,6 +216,8 @@ class GizwitsHub:
         *,
         interval: float = DEFAULT_INTERVAL,
         sleep: Sleep = asyncio.sleep,
+        stale_after: float = STALE_AFTER,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.client: GizwitsClient = account.client(
             session=session,
@@ -217,12 +226,16 @@ class GizwitsHub:
             max_retry_after=MAX_INLINE_WAIT,
         )
         self.coordinator = DataUpdateCoordinator(self.fetch, interval=interval, sleep=sleep)
+        # did -> why its entities are unavailable (failed read, offline, stale): see _merge.
         self.unavailable: dict[str, str] = {}
+        self.stale_after = stale_after
+        self._now = now
 
     async def fetch(self) -> Snapshot:
         """One refresh: every bound device's latest status."""
         try:
-            dids = [device.did async for device in self.client.bindings.list(page_size=100)]
+            devices = {d.did: d async for d in self.client.bindings.list(page_size=100)}
+            dids = list(devices)
             result = await self.client.devices.latest_many(dids)
         except GizwitsAuthError as err:
             raise ReauthRequired(str(err)) from err
@@ -237,15 +250,46 @@ class GizwitsHub:
                 f"throttled on {len(throttled)} of {len(dids)} devices",
                 retry_after=max(waits) if waits else None,
             )
-        # A device that failed this time keeps its last known status; unbound ones drop out.
+        return self._merge(devices, result.succeeded, result.failed)
+
+    def _merge(
+        self,
+        devices: dict[str, Device],
+        fresh: Mapping[str, DeviceStatus],
+        failed: Mapping[str, Exception],
+    ) -> Snapshot:
+        """The new snapshot, and which devices an integration must show as unavailable.
+
+        A device keeps its last good status when its read failed or came back empty (the cloud
+        answers empty attrs with ``updated_at=None`` after 24 silent hours: that is no news,
+        not a device whose values all vanished). It is unavailable when its read failed, when
+        the cloud says it is offline, or when its status is older than ``stale_after``.
+        Unbound devices drop out.
+        """
         previous = self.coordinator.data or {}
-        self.unavailable = {did: str(err) for did, err in result.failed.items()}
+        now = self._now()
         snapshot: Snapshot = {}
-        for did in dids:
-            status = result.succeeded.get(did) or previous.get(did)
+        unavailable: dict[str, str] = {}
+        for did, device in devices.items():
+            answer = fresh.get(did)
+            status = answer if answer is not None and answer.has_data else None
+            status = status or previous.get(did) or answer
             if status is not None:
                 snapshot[did] = status
+            if did in failed:
+                unavailable[did] = str(failed[did])
+            elif device.is_online is False:
+                unavailable[did] = "offline"
+            elif answer is None or not answer.has_data or status is None or not status.updated_at:
+                unavailable[did] = "no report in the last 24 hours"
+            elif now - status.updated_at.timestamp() > self.stale_after:
+                unavailable[did] = f"stale: last report at {status.updated_at:%Y-%m-%d %H:%M} UTC"
+        self.unavailable = unavailable
         return snapshot
+
+    def is_available(self, did: str) -> bool:
+        """What an entity's ``available`` property returns: a fresh status of an online device."""
+        return did in (self.coordinator.data or {}) and did not in self.unavailable
 
     async def close(self) -> None:
         """Unload: the client goes, the borrowed session stays open for its owner."""
@@ -361,7 +405,8 @@ def describe(hub: GizwitsHub, outcome: Refresh, out: TextIO) -> None:
         print(f"poll {count}: ok, {len(data)} devices", file=out)
         for did, status in list(data.items())[:SHOWN_DEVICES]:
             values = " ".join(f"{k}={json.dumps(v)}" for k, v in sorted(status.attrs.items()))
-            print(f"  {did} {values}", file=out)
+            why = hub.unavailable.get(did)
+            print(f"  {did} {values}" + (f" (unavailable: {why})" if why else ""), file=out)
         if len(data) > SHOWN_DEVICES:
             print(f"  … and {len(data) - SHOWN_DEVICES} more", file=out)
     else:
@@ -380,6 +425,7 @@ async def run(
     session: aiohttp.ClientSession | None = None,
     sleep: Sleep = asyncio.sleep,
     out: TextIO | None = None,
+    now: Callable[[], float] = time.time,
 ) -> GizwitsHub:
     """Poll ``polls`` times (forever when None) and return the hub, its client closed."""
     out = sys.stdout if out is None else out
@@ -388,7 +434,9 @@ async def run(
     own_session: aiohttp.ClientSession | None = None
     if session is None:
         session = own_session = aiohttp.ClientSession()
-    hub = GizwitsHub(account, session, TokenFile(token_path), interval=interval, sleep=sleep)
+    hub = GizwitsHub(
+        account, session, TokenFile(token_path), interval=interval, sleep=sleep, now=now
+    )
     hub.coordinator.add_listener(lambda outcome: describe(hub, outcome, out))
     try:
         await hub.coordinator.run(polls)
@@ -441,7 +489,13 @@ async def simulate(
     async with simulated_account(devices=3) as (sim, account):
         weather = SimulatedWeather(sim, out)
         return await run(
-            account, token_path=token_path, polls=3, interval=interval, sleep=weather.sleep, out=out
+            account,
+            token_path=token_path,
+            polls=3,
+            interval=interval,
+            sleep=weather.sleep,
+            out=out,
+            now=sim.clock.now,
         )
 
 

@@ -253,72 +253,84 @@ class GizwitsClient:
 
     @functools.cached_property
     def system(self) -> SystemResource:
+        """``GET /status`` and ``GET /errors``: the Open API's version and error catalogue."""
         from gizwits_async.resources.system import SystemResource  # noqa: PLC0415
 
         return SystemResource(self)
 
     @functools.cached_property
     def users(self) -> UsersResource:
+        """Log-in, registration, profile, verification codes and password resets."""
         from gizwits_async.resources.users import UsersResource  # noqa: PLC0415
 
         return UsersResource(self)
 
     @functools.cached_property
     def devices(self) -> DevicesResource:
+        """Device details, datapoints, latest status, control, raw logs; one or many."""
         from gizwits_async.resources.devices import DevicesResource  # noqa: PLC0415
 
         return DevicesResource(self)
 
     @functools.cached_property
     def bindings(self) -> BindingsResource:
+        """The user's bound devices: list, bind (MAC or QR code), update, unbind, guests."""
         from gizwits_async.resources.bindings import BindingsResource  # noqa: PLC0415
 
         return BindingsResource(self)
 
     @functools.cached_property
     def messages(self) -> MessagesResource:
+        """The user's messages (share notices, ...): list, mark read, delete."""
         from gizwits_async.resources.messages import MessagesResource  # noqa: PLC0415
 
         return MessagesResource(self)
 
     @functools.cached_property
     def sharing(self) -> SharingResource:
+        """Device sharing: invitations by user or QR code, accept, cancel, hand over."""
         from gizwits_async.resources.sharing import SharingResource  # noqa: PLC0415
 
         return SharingResource(self)
 
     @functools.cached_property
     def groups(self) -> GroupsResource:
+        """Device groups: create, list, add or remove devices, control them all at once."""
         from gizwits_async.resources.groups import GroupsResource  # noqa: PLC0415
 
         return GroupsResource(self)
 
     @functools.cached_property
     def rules(self) -> RulesResource:
+        """Rule-engine rules: when a device's values match, control others."""
         from gizwits_async.resources.rules import RulesResource  # noqa: PLC0415
 
         return RulesResource(self)
 
     @functools.cached_property
     def scenes(self) -> ScenesResource:
+        """Scenes: sequences of device and group commands with delays, run on demand."""
         from gizwits_async.resources.scenes import ScenesResource  # noqa: PLC0415
 
         return ScenesResource(self)
 
     @functools.cached_property
     def schedulers(self) -> SchedulersResource:
+        """Schedules of one device (``/app/devices/{did}/scheduler``)."""
         from gizwits_async.resources.schedulers import SchedulersResource  # noqa: PLC0415
 
         return SchedulersResource(self)
 
     @functools.cached_property
     def common_schedulers(self) -> CommonSchedulersResource:
+        """Schedules of a device, a group or a scene (``/app/common_scheduler``)."""
         from gizwits_async.resources.schedulers import CommonSchedulersResource  # noqa: PLC0415
 
         return CommonSchedulersResource(self)
 
     @functools.cached_property
     def data(self) -> DataResource:
+        """Aggregated datapoint history (sums, averages, ... per hour, day, week, month)."""
         from gizwits_async.resources.data import DataResource  # noqa: PLC0415
 
         return DataResource(self)
@@ -420,7 +432,7 @@ class GizwitsClient:
 
     @property
     def closed(self) -> bool:
-        """True once ``close()`` ran."""
+        """Whether ``close()`` was called: a closed client sends nothing more."""
         return self._closed
 
     async def close(self) -> None:

@@ -84,6 +84,8 @@ class ErrorCode(enum.IntEnum):
 
 
 class ErrorSpec(NamedTuple):
+    """The HTTP status and message the doc gives for an error code."""
+
     status: int
     message: str
 

@@ -52,6 +52,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
+        """Whether the server says another page follows this non-empty one."""
         return bool(self.items) and (self.next_skip is not None or self.next_path is not None)
 
 

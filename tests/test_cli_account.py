@@ -174,21 +174,29 @@ async def test_watch_prints_changes_between_polls(
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "message"),
     [
-        ["control", "d1", "novalue"],
-        ["control", "d1", "=3"],
-        ["latest", "bad/did"],
+        (["control", "d1", "novalue"], "argument name=value: expected name=value, got 'novalue'"),
+        (["control", "d1", "=3"], "argument name=value: expected name=value, got '=3'"),
+        (["control", "d1", "LED_R=1", "LED_R=2"], "argument name=value: LED_R is given twice"),
+        (["latest", "bad/did"], "argument DID: DID 'bad/did' contains characters not allowed"),
     ],
 )
-async def test_bad_account_arguments_give_one_line(
-    argv: list[str], logged_in: list[str], capsys: pytest.CaptureFixture[str]
+async def test_bad_account_arguments_exit_2_with_the_subcommand_usage(
+    sim: GizwitsSimulator,
+    argv: list[str],
+    message: str,
+    logged_in: list[str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _ = await run_cli([argv[0], *logged_in, *argv[1:]])
+    before = len(sim.requests)
+    with pytest.raises(SystemExit) as caught:
+        await run_cli([argv[0], *logged_in, *argv[1:]])
     err = capsys.readouterr().err
-    assert code == 1
-    assert err.count("\n") == 1
-    assert err.startswith("gizwits-async: error:")
+    assert caught.value.code == 2
+    assert err.startswith(f"usage: gizwits-async {argv[0]} ")
+    assert f"gizwits-async {argv[0]}: error: {message}" in err
+    assert len(sim.requests) == before  # refused before any request
 
 
 async def test_commands_before_login_ask_for_it(
@@ -315,8 +323,12 @@ async def test_export_raw_writes_a_csv_file(
 @pytest.mark.parametrize(
     ("since", "until", "message"),
     [
-        ("yesterday", "2026-11-25T00:00:00Z", "--since must be an ISO 8601 time, got 'yesterday'"),
-        ("2026-11-25T00:00:00Z", "2026-11-24T00:00:00Z", "--until must be after --since"),
+        (
+            "yesterday",
+            "2026-11-25T00:00:00Z",
+            "argument --since: expected an ISO 8601 time, got 'yesterday'",
+        ),
+        ("2026-11-25T00:00:00Z", "2026-11-24T00:00:00Z", "argument --until: must be after --since"),
     ],
 )
 async def test_export_raw_refuses_bad_times_in_one_line(
@@ -326,10 +338,11 @@ async def test_export_raw_refuses_bad_times_in_one_line(
     message: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _ = await run_cli(["export-raw", *logged_in, "did1", "--since", since, "--until", until])
+    with pytest.raises(SystemExit) as caught:
+        await run_cli(["export-raw", *logged_in, "did1", "--since", since, "--until", until])
     err = capsys.readouterr().err
-    assert code == 1
-    assert err == f"gizwits-async: error: {message}\n"
+    assert caught.value.code == 2
+    assert err.splitlines()[-1] == f"gizwits-async export-raw: error: {message}"
 
 
 def test_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,12 +18,11 @@ import io
 import json
 import logging
 import re
-import secrets
 import shlex
+import signal
 import stat
 import sys
 import tomllib
-import types
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ import aiohttp
 import attrs
 import pytest
 
-import gizwits_async.simulator.verification
+import gizwits_async.simulator.ids
 from examples import bulk_poller, ha_coordinator, web_backend
 from gizwits_async import (
     GizwitsClient,
@@ -43,6 +42,7 @@ from gizwits_async import (
 )
 from gizwits_async import cli as gizwits_cli
 from gizwits_async.errors import error_class_for
+from gizwits_async.models.sharing import SharingDirection
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.demo import DemoAccount
 from tests.conftest import SleepRecorder
@@ -195,17 +195,29 @@ async def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:
 
 
 @runs("Install")
-def test_install_names_the_distribution_and_its_extras() -> None:
+def test_install_names_the_checkout_its_extras_and_the_tested_pythons() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     commands = shell_commands(block("Install"))
-    assert [command[:2] for command in commands] == [["pip", "install"]] * 3
+    # From a checkout until the package is published.
+    assert [command[:3] for command in commands] == [
+        ["pip", "install", "."],
+        ["pip", "install", ".[fast,redis]"],
+    ]
+    known = set(project["optional-dependencies"])
     for command in commands:
-        name, _, extras = command[2].partition("[")
-        assert name == project["name"]
-        assert set(filter(None, extras.rstrip("]").split(","))) <= set(
-            project["optional-dependencies"]
-        )
+        extras = command[2].partition("[")[2].rstrip("]")
+        assert set(filter(None, extras.split(","))) <= known
+    section = README.read_text(encoding="utf-8").split("## Install")[1].split("\n## ")[0]
+    assert f"`pip install {project['name']}`" in section
+    assert "tested on 3.11,\n3.12 and 3.13" in section
+    tested = {c.rsplit(" ", 1)[1] for c in project["classifiers"] if c.count("::") == 2}
+    assert {"3.11", "3.12", "3.13"} <= tested
+    assert "`python-backoff>=2.3`" in section
+    assert "python-backoff>=2.3" in project["dependencies"]
     assert "gizwits-async" in project["scripts"]
+
+
+PENDING_EXTRAS = {"redis"}
 
 
 def makefile_rules() -> dict[str, tuple[list[str], list[str]]]:
@@ -480,10 +492,7 @@ async def test_users_block_signs_up_by_phone(
     gizwits_simulator: GizwitsSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The block types the code it was texted; make the simulator text that one.
-    fake_secrets = types.ModuleType("secrets")
-    fake_secrets.__dict__.update(vars(secrets))
-    fake_secrets.randbelow = lambda _: 123456  # type: ignore[attr-defined]
-    monkeypatch.setattr(gizwits_async.simulator.verification, "secrets", fake_secrets)
+    monkeypatch.setattr(gizwits_async.simulator.ids, "randbelow", lambda _: 123456)
     # A share notice waiting for the new account, so that the block's loop has one to mark.
     state = gizwits_simulator.state
     add_user = state.add_user
@@ -966,3 +975,148 @@ async def test_push_block_reports_a_rest_control_by_push(
     assert gizwits_simulator.count("POST", "/app/login") == 1
     assert "ConnectionEvent(" in capsys.readouterr().out
     assert not gizwits_client.push.connected
+
+
+# -- client options; every account snippet against `gizwits-async serve` -----------------------
+
+
+@runs("Client options and single reads")
+async def test_client_options_block_reads_status_user_and_device(
+    gizwits_simulator: GizwitsSimulator,
+) -> None:
+    did = demo_of(gizwits_simulator).dids[0]
+    namespace = await execute(
+        block("Client options and single reads"),
+        {"GizwitsClient": GizwitsClient, "did": did},
+        account_placeholders(gizwits_simulator),
+    )
+    assert namespace["status"].version
+    assert namespace["me"].uid == demo_of(gizwits_simulator).uid
+    assert namespace["device"].did == did
+    assert namespace["device"].is_online is True
+    assert namespace["latest"].has_data
+    [login] = gizwits_simulator.requests_to("POST", "/app/login")
+    assert login.body["lang"] == "en"
+    assert namespace["client"].closed
+
+
+class Served:
+    """``gizwits-async serve`` in a subprocess: what it printed, read as it prints it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    async def line_with(self, text: str, timeout: float = 30) -> str:
+        assert self.process.stdout is not None
+        for line in self.lines:
+            if text in line:
+                return line
+        async with asyncio.timeout(timeout):
+            while True:
+                read = (await self.process.stdout.readline()).decode()
+                assert read, f"serve ended; it printed {self.lines}"
+                self.lines.append(read.rstrip("\n"))
+                if text in read:
+                    return self.lines[-1]
+
+    def value(self, label: str) -> str:
+        [line] = [line for line in self.lines if line.strip().startswith(f"{label}:")]
+        return line.split(":", 1)[1].strip()
+
+
+SCRIPT = Path(sys.executable).with_name("gizwits-async")
+
+
+@runs()
+async def test_the_account_snippets_run_against_gizwits_async_serve(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What a reader does: start `serve`, copy what it prints into the README's snippets."""
+    process = await asyncio.create_subprocess_exec(
+        str(SCRIPT),
+        *("serve", "--port", "0", "--devices", "3", "--seed", "16", "--log"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    served = Served(process)
+    try:
+        await served.line_with("Press Ctrl-C")
+        base_url = (await served.line_with("listening on")).split("listening on ")[1]
+        username, password = served.value("user").split(" / ")
+        product_key, _, secret = served.value("product key").partition(" (secret ")
+        unbound = [line for line in served.lines if line.strip().startswith("unbound:")]
+        qr_text = unbound[1].split("QR ")[1]
+        account = {
+            '"your-app-id"': repr(served.value("app id")),
+            'region="eu"': f"base_url={base_url!r}",
+            '"you@example.com"': repr(username),
+            '"your-password"': repr(password),
+            '"your-app-secret"': repr(served.value("app secret")),
+            '"your-product-key"': repr(product_key),
+            '"your-product-secret"': repr(secret.rstrip(")")),
+        }
+
+        # Quick start: switches on every bound device.
+        await asyncio.to_thread(
+            exec, compile_block(block("Quick start", 1), account), {"__name__": "__readme__"}
+        )
+        assert len(capsys.readouterr().out.splitlines()) == 3
+
+        async def code_for(phone: str) -> str:
+            line = await served.line_with(f"sent to {phone}")
+            return line.split()[2]
+
+        users = {**account, 'code="123456"': 'code=await code_for("13800138000")'}
+        namespace = await execute(
+            block("Users, verification codes and messages"), {"code_for": code_for}, users
+        )
+        assert namespace["token"].uid
+
+        client = GizwitsClient(
+            served.value("app id"),
+            base_url=base_url,
+            username=username,
+            password=password,
+            product_secrets={product_key: secret.rstrip(")")},
+        )
+        async with client:
+            dids = [device.did for device in await client.bindings.list().collect()]
+            # A guest on the third device, for the guests lines of the bindings snippet.
+            await client.users.create(username="house-guest", password="Gu3st-pass-123")
+            await client.sharing.create(did=dids[2], username="house-guest")
+            async with GizwitsClient(
+                served.value("app id"),
+                base_url=base_url,
+                username="house-guest",
+                password="Gu3st-pass-123",
+            ) as guest:
+                [invite] = await guest.sharing.list(SharingDirection.RECEIVED).collect()
+                await guest.sharing.accept(invite.id)
+            namespace = await execute(
+                block("Bindings, devices and raw data"),
+                {"GizwitsClient": GizwitsClient, "qr_text": qr_text}
+                | {"did1": dids[0], "did2": dids[1], "did": dids[2]},
+                account,
+            )
+            assert namespace["device"].dev_alias == "Hall"
+            await namespace["client"].close()
+            await execute(
+                block("Bindings, devices and raw data", 1),
+                {"client": client, "did": dids[2], "dids": dids[2:]},
+                account,
+            )
+            namespace = await execute(
+                block("Client options and single reads"),
+                {"GizwitsClient": GizwitsClient, "did": dids[2]},
+                account,
+            )
+            assert namespace["me"].username == username
+        # The log showed each request with its secrets hidden.
+        await served.line_with("POST /app/bind_mac")
+        log = "\n".join(served.lines[served.lines.index(await served.line_with("Press")) :])
+        assert "POST /app/login -> 200" in log
+        assert password not in log
+        assert "Gu3st-pass-123" not in log
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 30) == 130

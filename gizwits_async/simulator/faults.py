@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
@@ -45,6 +45,7 @@ class Fault:
             self._pattern = re.compile(self.path)
 
     def matches(self, method: str, path: str) -> bool:
+        """Whether this rule applies to a request (and has uses left)."""
         if self.times is not None and self.hits >= self.times:
             return False
         if self.method is not None and self.method.upper() != method:
@@ -120,18 +121,62 @@ class WebsocketFaults:
 
 
 class FaultInjector:
+    """The simulator's fault rules (``sim.faults``), tried in the order they were added."""
+
     def __init__(self, seed: int | None = None) -> None:
         self.rules: list[Fault] = []
         self._random = random.Random(seed)
         self.websocket = WebsocketFaults()
 
-    def add(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
-        """Add a rule: ``sim.faults.add(method="GET", path="/app/.*", status=500, times=2)``."""
-        rule = fault if fault is not None else Fault(**kwargs)
+    def add(
+        self,
+        fault: Fault | None = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int | None = 1,
+        status: int | None = None,
+        error_code: int | None = None,
+        error_message: str | None = None,
+        body: bytes | str | None = None,
+        delay: float = 0.0,
+        reset: bool = False,
+        content_type: str | None = None,
+        retry_after: str | None = None,
+        after_handler: bool = False,
+        probability: float = 1.0,
+        truncate: int | None = None,
+    ) -> Fault:
+        """Add a rule: ``sim.faults.add(method="GET", path="/app/.*", status=500, times=2)``.
+
+        The keywords are the fields of ``Fault`` (see there); pass a ``Fault`` instead to
+        reuse one. Returns the rule, whose ``hits`` count the requests it answered.
+        """
+        rule = (
+            fault
+            if fault is not None
+            else Fault(
+                method=method,
+                path=path,
+                times=times,
+                status=status,
+                error_code=error_code,
+                error_message=error_message,
+                body=body,
+                delay=delay,
+                reset=reset,
+                content_type=content_type,
+                retry_after=retry_after,
+                after_handler=after_handler,
+                probability=probability,
+                truncate=truncate,
+            )
+        )
         self.rules.append(rule)
         return rule
 
     def clear(self) -> None:
+        """Remove every rule."""
         self.rules.clear()
 
     def take(self, method: str, path: str) -> Fault | None:

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socket
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -15,6 +16,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
+from gizwits_async._redact import REDACTED, redact
 from gizwits_async.simulator._web import APP_ID, CONTENT_TYPE, STATE, needs_app_id
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
@@ -43,17 +45,47 @@ _HANG_UP_POLL = 0.01
 _HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
+# A share code travels in the path of these requests; it is a secret like a token.
+_CODE_IN_PATH = re.compile(r"^(/app/sharing/code/)[^/]+")
+
+
+def _redacted_repr(value: Any) -> str:
+    return repr(redact(value))
+
+
+def _redacted_path(path: str) -> str:
+    return _CODE_IN_PATH.sub(rf"\g<1>{REDACTED}", path)
+
+
 @attrs.frozen
 class RecordedRequest:
-    """A request as the simulator received it."""
+    """A request as the simulator received it.
+
+    Its repr hides secrets (passwords, tokens, codes in the body or the query; the headers
+    and the raw body are left out), so a failing test's assertion message never shows them.
+    """
 
     method: str
-    path: str
-    query: dict[str, str]
+    path: str = attrs.field(repr=lambda path: repr(_redacted_path(path)))
+    query: dict[str, str] = attrs.field(repr=_redacted_repr)
     headers: CIMultiDict[str] = attrs.field(repr=False)
-    body: Any
+    body: Any = attrs.field(repr=_redacted_repr)
     raw_body: bytes = attrs.field(repr=False)
     time: float
+
+    def describe(self, status: int | None = None) -> str:
+        """One line for a request log: method, path, query and body, secrets hidden."""
+        path = _redacted_path(self.path)
+        if self.query:
+            path += "?" + "&".join(f"{k}={v}" for k, v in redact(self.query).items())
+        line = f"{self.method} {path}"
+        if status is not None:
+            line += f" -> {status}"
+        if self.body is not None:
+            line += " " + json.dumps(redact(self.body), ensure_ascii=False, separators=(",", ":"))
+        elif self.raw_body:
+            line += f" ({len(self.raw_body)} bytes)"
+        return line
 
 
 class GizwitsSimulator:
@@ -94,10 +126,18 @@ class GizwitsSimulator:
         self.base_url = ""
         self.demo: DemoAccount | None = None
         self.push = PushEndpoint(self)
+        # Called with one line per request (and, where the simulator serves one, per
+        # websocket frame): see ``log()``. ``gizwits-async serve --log`` prints them.
+        self.log_listeners: list[Callable[[str], None]] = []
         self.app = self._make_app()
 
     def __repr__(self) -> str:
         return f"GizwitsSimulator(base_url={self.base_url!r})"
+
+    def log(self, line: str) -> None:
+        """Hand one line (secrets already hidden) to every function in ``log_listeners``."""
+        for listener in self.log_listeners:
+            listener(line)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -112,11 +152,16 @@ class GizwitsSimulator:
         return app
 
     async def start(self) -> None:
+        """Listen on ``host``/``port`` (an ``OSError`` such as EADDRINUSE if it cannot)."""
         if self._runner is not None:
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
+        try:
+            sock.bind((self._host, self._port))
+        except OSError:
+            sock.close()
+            raise
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.SockSite(runner, sock)
@@ -279,21 +324,29 @@ class GizwitsSimulator:
             return response
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        record: RecordedRequest | None = None
+        status: int | None = None
         try:
             raw = await request.read()
-            if self.record_requests:
-                self.requests.append(self._record(request, raw))
+            if self.record_requests or self.log_listeners:
+                record = self._record(request, raw)
+            if self.record_requests and record is not None:
+                self.requests.append(record)
             fault = self.faults.take(request.method, request.path)
             if self.latency:
                 await asyncio.sleep(self.latency)
             if fault is not None and not fault.after_handler:
-                return await self._apply_fault(request, fault, None)
-            response = await self._handle(request, handler)
-            if fault is not None:
-                return await self._apply_fault(request, fault, response)
+                response = await self._apply_fault(request, fault, None)
+            else:
+                response = await self._handle(request, handler)
+                if fault is not None:
+                    response = await self._apply_fault(request, fault, response)
+            status = response.status
             return response
         finally:
             self.in_flight -= 1
+            if record is not None and self.log_listeners:
+                self.log(record.describe(status))
 
     def _record(self, request: web.Request, raw: bytes) -> RecordedRequest:
         body: Any = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import string
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from attrs import Factory, define
 
 from gizwits_async.errors import ErrorCode
-from gizwits_async.simulator import raw_log
+from gizwits_async.simulator import ids, raw_log
 from gizwits_async.simulator.automation import Automation
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.datapoints import check_attrs
@@ -29,16 +28,19 @@ DEVICE_HOST = "sandbox.gizwits.com"
 
 
 def new_id(length: int = 32) -> str:
-    return secrets.token_hex(length // 2)
+    """A hex id or secret of ``length`` digits (seeded by ``ids.seed``)."""
+    return ids.token_hex(length // 2)
 
 
 def new_did() -> str:
+    """A 22-character did, as the cloud gives them."""
     alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(22))
+    return "".join(ids.choice(alphabet) for _ in range(22))
 
 
 def new_mac() -> str:
-    return secrets.token_hex(6)
+    """A MAC address as 12 hex digits."""
+    return ids.token_hex(6)
 
 
 @define

@@ -16,6 +16,7 @@ from typing import Any, Final
 from attrs import define
 
 from gizwits_async.errors import ErrorCode
+from gizwits_async.simulator import ids
 from gizwits_async.simulator.clock import SimClock
 from gizwits_async.simulator.errors import SimError
 
@@ -59,7 +60,7 @@ class Verification:
     # -- SMS codes ---------------------------------------------------------------------------
 
     def send_sms_code(self, phone: str) -> str:
-        code = f"{secrets.randbelow(10**6):06d}"
+        code = f"{ids.randbelow(10**6):06d}"
         now = self.clock.now()
         self.sms_codes[phone] = SmsCode(phone, code, now + SMS_CODE_LIFETIME)
         self.sms_outbox.append({"phone": phone, "code": code, "time": now})
@@ -78,8 +79,8 @@ class Verification:
 
     def new_captcha(self) -> tuple[str, str]:
         """A new captcha: its 40-hex id and the text its image would show."""
-        captcha_id = secrets.token_hex(20)
-        code = "".join(secrets.choice(_CAPTCHA_ALPHABET) for _ in range(4))
+        captcha_id = ids.token_hex(20)
+        code = "".join(ids.choice(_CAPTCHA_ALPHABET) for _ in range(4))
         self.captchas[captcha_id] = code
         return captcha_id, code
 
@@ -92,7 +93,7 @@ class Verification:
     # -- password reset mails ----------------------------------------------------------------
 
     def mail_reset_link(self, uid: str, email: str, origin: str) -> str:
-        token = secrets.token_hex(16)
+        token = ids.token_hex(16)
         now = self.clock.now()
         self.password_resets[token] = PasswordReset(token, uid, now + RESET_LINK_LIFETIME)
         link = f"{origin}/reset_password?token={token}"

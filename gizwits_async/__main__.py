@@ -1,0 +1,7 @@
+"""``python -m gizwits_async``: the ``gizwits-async`` command."""
+
+import sys
+
+from gizwits_async.cli import main
+
+sys.exit(main())
