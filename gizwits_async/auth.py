@@ -180,22 +180,12 @@ class FileTokenStore:
 
     def _read_all(self) -> dict[str, Any]:
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            with os.fdopen(os.open(self.path, os.O_RDONLY), "rb") as handle:
+                with contextlib.suppress(OSError):
+                    self._tighten(handle.fileno())
+                raw = handle.read()
         except FileNotFoundError:
             return {}
-        except OSError as err:
-            self._warn_once(
-                "read",
-                "cannot read token file %s (%s); treating it as empty",
-                self.path,
-                type(err).__name__,
-            )
-            return {}
-        try:
-            with contextlib.suppress(OSError):
-                self._tighten(fd)
-            with os.fdopen(fd, "rb") as handle:
-                raw = handle.read()
         except OSError as err:
             self._warn_once(
                 "read",
