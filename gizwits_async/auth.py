@@ -665,6 +665,8 @@ class AppTokenManager:
         return f"AppTokenManager({'token' if self._token else 'no token'})"
 
     async def ensure_token(self) -> AppToken:
+        """The cached application token, or a fresh one from ``POST /app/request_token``; one
+        request at a time."""
         token = self._token
         if token is not None and token.expires_in() > self._margin:
             return token
@@ -677,9 +679,11 @@ class AppTokenManager:
             return token
 
     def remember(self, token: AppToken) -> None:
+        """Cache an application token obtained elsewhere (``users.request_app_token()``)."""
         self._token = token
 
     def invalidate(self, token: str) -> None:
+        """Forget the cached application token if it is the one the server refused."""
         if self._token is not None and self._token.token == token:
             self._token = None
 

@@ -27,6 +27,7 @@ class BulkResult(Generic[T]):
 
     @property
     def ok(self) -> bool:
+        """True when no item failed."""
         return not self.failed
 
     def __len__(self) -> int:

@@ -21,6 +21,7 @@ class UnbindResult:
 
     @property
     def ok(self) -> bool:
+        """True when every did was unbound."""
         return not self.failed
 
 

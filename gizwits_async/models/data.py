@@ -85,10 +85,13 @@ class AggregateEntry:
 
     @property
     def attrs(self) -> dict[str, int | float | None]:
+        """The aggregated value of each requested datapoint (the wire's ``attrs``)."""
         return self.values
 
     @property
     def time(self) -> datetime | None:
+        """The start of this bucket as UTC, from ``datatime`` (epoch seconds or milliseconds, or
+        text); None when absent or unreadable."""
         text = (self.datatime or "").strip()
         if not text:
             return None

@@ -26,6 +26,8 @@ class DatapointType(LenientEnum):
 
 @attrs.frozen
 class DatapointPosition:
+    """Where a datapoint sits in the device's binary frame: byte and bit offset, length, unit."""
+
     byte_offset: int | None = None
     unit: str | None = None
     len: int | None = None
@@ -45,15 +47,19 @@ class UintSpec:
 
     @property
     def low(self) -> float:
+        """The smallest value the datapoint takes, after ``ratio`` and ``addition``."""
         return self.min * self.ratio + self.addition
 
     @property
     def high(self) -> float:
+        """The largest value the datapoint takes, after ``ratio`` and ``addition``."""
         return self.max * self.ratio + self.addition
 
 
 @attrs.frozen
 class Datapoint:
+    """One datapoint of a product: its name, data type, kind, range or enum, and position."""
+
     name: str
     data_type: str
     type: DatapointType = DatapointType.UNKNOWN
@@ -67,6 +73,7 @@ class Datapoint:
 
     @property
     def writable(self) -> bool:
+        """True when an app may set this datapoint (a writable status)."""
         return self.type is DatapointType.STATUS_WRITABLE
 
     @property
@@ -155,6 +162,8 @@ _CHECKERS = {
 
 @attrs.frozen
 class DatapointEntity:
+    """A group of datapoints in a product definition (the doc's ``entities``)."""
+
     attrs: list[Datapoint] = attrs.field(factory=list)
     display_name: str | None = None
     id: int | None = None

@@ -21,6 +21,8 @@ class DeviceRole(LenientEnum):
 
 
 class DeviceType(LenientEnum):
+    """What a device is: a normal device, a central controller (gateway) or a sub-device."""
+
     NORMAL = "normal"
     CENTER_CONTROL = "center_control"
     SUB_DEV = "sub_dev"
@@ -101,4 +103,6 @@ class DeviceStatus:
 
     @property
     def has_data(self) -> bool:
+        """False for the empty answer ``latest`` gives after 24 hours without a report (no time, no
+        attrs)."""
         return self.updated_at is not None or bool(self.attrs)

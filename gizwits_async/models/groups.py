@@ -74,6 +74,7 @@ class GroupChangeResult:
 
     @property
     def ok(self) -> bool:
+        """True when every did was added or removed."""
         return not self.failed
 
     def errors(self) -> dict[str, GroupChangeDetail]:

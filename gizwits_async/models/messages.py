@@ -44,4 +44,5 @@ class Message:
 
     @property
     def is_read(self) -> bool:
+        """True once the message was marked read."""
         return self.status is MessageStatus.READ

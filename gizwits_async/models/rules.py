@@ -34,6 +34,8 @@ class RuleEvent(LenientEnum):
 
 
 class RuleActionType(LenientEnum):
+    """What a rule action does: control a device (``devctrl``) or wait (``delay``)."""
+
     DEVCTRL = "devctrl"
     DELAY = "delay"
     UNKNOWN = "UNKNOWN"
@@ -97,9 +99,12 @@ class Condition:
 
     @property
     def prefix(self) -> str:
+        """The input the condition reads, the part of ``left`` before the dot."""
         return self.left.partition(".")[0]
 
     def check(self) -> None:
+        """Raise ``ValueError`` unless ``left`` is ``prefix.datapoint`` and ``opt`` a known
+        comparison."""
         prefix, dot, name = require_text(self.left, "condition left").partition(".")
         if not dot or not prefix or not name:
             raise ValueError(f"condition left {self.left!r} must be prefix.datapoint")
@@ -108,6 +113,7 @@ class Condition:
         require_text(self.right, "condition right")
 
     def to_wire(self) -> dict[str, Any]:
+        """The condition as the rules endpoints take it, checked first."""
         self.check()
         return {**self.extra, "left": self.left, "opt": self.opt, "right": self.right}
 
@@ -122,6 +128,7 @@ class RuleInput:
     extra: dict[str, Any] = extra_field()
 
     def to_wire(self) -> dict[str, Any]:
+        """The input as the rules endpoints take it; the prefix may not contain a dot."""
         prefix = require_text(self.prefix, "input prefix")
         if "." in prefix:
             raise ValueError(f"input prefix {prefix!r} must not contain '.'")
@@ -144,13 +151,16 @@ class EventAttr:
 
     @classmethod
     def occurs(cls, attr_name: str) -> EventAttr:
+        """Trigger when the fault or alert ``attr_name`` occurs."""
         return cls(attr_name=attr_name, value="1")
 
     @classmethod
     def recovers(cls, attr_name: str) -> EventAttr:
+        """Trigger when the fault or alert ``attr_name`` recovers."""
         return cls(attr_name=attr_name, value="0")
 
     def to_wire(self) -> dict[str, Any]:
+        """The event attribute as the rules endpoints take it (value ``'1'`` or ``'0'``)."""
         if self.value not in ("0", "1"):
             raise ValueError(
                 f"event_attr value must be '1' (occurs) or '0' (recovers), got {self.value!r}"
@@ -222,6 +232,8 @@ class RuleAction:
         return action
 
     def to_wire(self) -> dict[str, Any]:
+        """The action as the rules endpoints take it, checked first (a delay is a whole number of
+        seconds >= 0)."""
         kind = RuleActionType(self.type)
         if kind is RuleActionType.DELAY:
             delay = self.delay

@@ -29,6 +29,8 @@ MAX_DELAY: Final = 3600
 
 
 class SceneTaskType(LenientEnum):
+    """What a scene task does: control a device or a group, or wait."""
+
     DEVICE = "device"
     GROUP = "group"
     DELAY = "delay"
@@ -249,6 +251,8 @@ def _as_task(task: SceneTask | Mapping[str, Any]) -> SceneTask:
 
 
 def encode_scene_task(task: SceneTask, definitions: list[ProductDatapoints]) -> dict[str, Any]:
+    """A scene task as the scene endpoints take it; device attrs are checked and converted against
+    the products' ``definitions``."""
     kind = SceneTaskType(task.task_type)
     if kind is SceneTaskType.DELAY:
         return {**task.extra, "task_type": "delay", "time": _check_delay(task.time)}

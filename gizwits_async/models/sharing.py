@@ -33,6 +33,8 @@ class SharingType(_LenientIntEnum):
 
 
 class SharingStatus(_LenientIntEnum):
+    """Where a sharing invitation stands: pending, accepted, rejected or cancelled."""
+
     PENDING = 0
     ACCEPTED = 1
     REJECTED = 2

@@ -52,12 +52,16 @@ class AppToken:
     extra: dict[str, Any] = extra_field()
 
     def expires_in(self, now: float | None = None) -> float:
+        """Seconds until the token expires (infinite when the cloud gave no expiry), from ``now`` or
+        the current time."""
         if self.expire_at is None:
             return float("inf")
         return self.expire_at.timestamp() - (time.time() if now is None else now)
 
 
 class Gender(LenientEnum):
+    """A user's gender as the users endpoints spell it."""
+
     MALE = "M"
     FEMALE = "F"
     NONE = "N"
@@ -101,4 +105,5 @@ class Captcha:
 
 
 def utc_now() -> datetime:
+    """The current time as a UTC-aware ``datetime``."""
     return datetime.now(UTC)

@@ -52,6 +52,9 @@ def _given_texts(**values: str | None) -> dict[str, str]:
 
 
 class BindingsResource(Resource):
+    """``client.bindings``: bind devices by MAC or QR code, list, rename and unbind them, manage
+    guests."""
+
     async def bind_mac(
         self,
         product_key: str,

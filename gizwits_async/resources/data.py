@@ -23,6 +23,8 @@ _ROUTE_MISSING = (404, 405)
 
 
 class DataResource(Resource):
+    """``client.data``: aggregated datapoint values of a device over a time range."""
+
     def __init__(self, client: GizwitsClient) -> None:
         super().__init__(client)
         # Which method agg_data answered to, learnt on the first call (None: not yet known).

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 
 class DevicesResource(Resource):
+    """``client.devices``: latest status, detail, datapoint definitions, raw logs and control, one
+    device or many."""
+
     def __init__(self, client: GizwitsClient) -> None:
         super().__init__(client)
         # Product definitions change only when the product is re-published: keep one per key.

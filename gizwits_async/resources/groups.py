@@ -39,6 +39,8 @@ _CONTROL_RESULTS = _ControlResults()
 
 
 class GroupsResource(Resource):
+    """``client.groups``: device groups, their members and one command for all of them."""
+
     async def list(self) -> list[Group]:
         """``GET /app/group``: every group of the user (not paged)."""
         return await self._fetch("GET", GROUP_PATH, into=ListOf(Group))

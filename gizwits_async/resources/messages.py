@@ -12,6 +12,8 @@ _PATH = "/app/messages"
 
 
 class MessagesResource(Resource):
+    """``client.messages``: the user's message centre, paged, with read and delete."""
+
     def list(
         self, type: int = 1, *, limit: int | None = None, page_size: int = 20
     ) -> AsyncPaginator[Message]:

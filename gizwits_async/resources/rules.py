@@ -14,6 +14,8 @@ from gizwits_async.resources._base import Resource
 
 
 class RulesResource(Resource):
+    """``client.rules``: device linkage rules (condition on inputs, then actions)."""
+
     async def params(
         self, product_keys: str | Iterable[str] | None = None
     ) -> dict[str, list[RuleParam]]:

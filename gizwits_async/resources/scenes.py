@@ -18,6 +18,8 @@ from gizwits_async.resources._base import Resource
 
 
 class ScenesResource(Resource):
+    """``client.scenes``: scenes of device, group and delay tasks, run on demand."""
+
     async def list(self) -> list[Scene]:
         """``GET /app/scene``: every scene of the user (not paged)."""
         return await self._fetch("GET", "/app/scene", into=ListOf(Scene))

@@ -48,6 +48,9 @@ def _code(value: Any) -> str:
 
 
 class SharingResource(Resource):
+    """``client.sharing``: share devices with other users, by invitation or QR code, and transfer
+    ownership."""
+
     async def create(
         self,
         *,

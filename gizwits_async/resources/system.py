@@ -9,6 +9,8 @@ from gizwits_async.resources._base import Resource
 
 
 class SystemResource(Resource):
+    """``client.system``: the service's status and its error code table."""
+
     async def status(self) -> ServiceStatus:
         """``GET /status``: the Open API version."""
         into: Key[ServiceStatus] = Key("status", ServiceStatus)

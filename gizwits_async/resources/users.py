@@ -43,6 +43,8 @@ _ONE_SHOT_FIELDS: Final = frozenset({"password", "new_pwd", "code"})
 
 
 class UsersResource(Resource):
+    """``client.users``: accounts, log-in, profile, passwords, SMS and captcha codes."""
+
     async def create(
         self,
         *,
