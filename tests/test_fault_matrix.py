@@ -49,7 +49,7 @@ from gizwits_async.simulator.presets import (
     DEMO_PRODUCT_KEY,
     DEMO_PRODUCT_SECRET,
 )
-from tests.conftest import PASSWORD, USERNAME, SleepRecorder
+from tests.conftest import ClientFactory, SleepRecorder
 
 # The timeout of the attempt a "timeout" fault hits; every other attempt has the default 10 s,
 # so a busy machine cannot make a retry time out too.
@@ -479,7 +479,9 @@ NOT_IN_THE_MATRIX: Final = frozenset(
 
 
 @pytest.fixture
-async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
+async def world(
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
+) -> AsyncIterator[World]:
     """Something in every list, so a retried call is seen to return the same items."""
     sim.add_product(
         DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS, product_secret=DEMO_PRODUCT_SECRET
@@ -491,14 +493,7 @@ async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
     sim.add_user("bob", "b0b-password")
     message = sim.state.add_message(alice_uid, "a device was shared with you")
     sim.state.report(did, {"temperature": 21})
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        app_secret=sim.app_secret,
-        product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET},
-    ) as client:
+    async with make_client(product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET}) as client:
         group_id = await client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
         await client.groups.add_devices(group_id, [did])
         scene_id = await client.scenes.create("on", [SceneTask.device(did, attrs={"switch": 1})])
