@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,30 @@ async def client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
         app_secret=sim.app_secret,
     ) as gizwits:
         yield gizwits
+
+
+ClientFactory = Callable[..., GizwitsClient]
+
+
+@pytest.fixture
+async def make_client(sim: GizwitsSimulator) -> AsyncIterator[ClientFactory]:
+    """Clients of alice on the simulator, options overridden per call; all closed at teardown."""
+    made: list[GizwitsClient] = []
+
+    def make(**overrides: Any) -> GizwitsClient:
+        options: dict[str, Any] = {
+            "base_url": sim.base_url,
+            "username": USERNAME,
+            "password": PASSWORD,
+            "app_secret": sim.app_secret,
+            **overrides,
+        }
+        made.append(GizwitsClient(sim.app_id, **options))
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.close()
 
 
 @pytest.fixture

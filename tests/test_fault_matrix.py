@@ -1,5 +1,9 @@
-"""Fault matrix: one representative call of every resource under every fault the cloud, its
+"""Fault matrix: the public methods of every resource under every fault the cloud, its
 proxies or the network produce, each with the outcome written down in ``EXPECTED``.
+
+The rows are checked against the resources by introspection: a public resource method that
+has neither a row in ``CALLS`` nor a written reason in ``NOT_IN_THE_MATRIX`` fails
+``test_the_table_covers_every_resource_method``.
 
 A call is run once without faults (which logs in and gives the expected answer), then again
 with one fault on its path. Writes are counted on the server: a write the server may have
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import time
 from typing import Any, Final
@@ -36,6 +41,7 @@ from gizwits_async import (
     Schedule,
 )
 from gizwits_async._transport import APP_ID_HEADER, Auth
+from gizwits_async.client import RESOURCE_NAMES
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import (
     DEMO_DATAPOINTS,
@@ -43,7 +49,7 @@ from gizwits_async.simulator.presets import (
     DEMO_PRODUCT_KEY,
     DEMO_PRODUCT_SECRET,
 )
-from tests.conftest import PASSWORD, USERNAME, SleepRecorder
+from tests.conftest import ClientFactory, SleepRecorder
 
 # The timeout of the attempt a "timeout" fault hits; every other attempt has the default 10 s,
 # so a busy machine cannot make a retry time out too.
@@ -53,6 +59,12 @@ SLOW: Final = 5.0
 PHONE: Final = "13800138000"
 HTML_PAGE: Final = "<html><body><h1>Service temporarily unavailable</h1></body></html>"
 RETRY_AFTER: Final = "2"
+WEEKLY: Final = Schedule.weekly(["mon"], time(7, 30), attrs={"LED_R": 5})
+
+
+def COMMON(did: str) -> Schedule:  # noqa: N802 - reads as the constant it stands for
+    """The common schedule of the world's lamp."""
+    return Schedule.weekly(["tue"], time(8, 0), did=did, attrs={"LED_R": 6})
 
 
 class Kind(enum.Enum):
@@ -157,6 +169,11 @@ class World:
     message_id: str
     scene_id: str
     since: float  # a day before the lamp's report, in epoch seconds
+    group_id: str
+    rule_id: int
+    sharing_id: int | str | None
+    schedule_id: str
+    common_schedule_id: str
 
 
 @attrs.frozen
@@ -300,11 +317,171 @@ CALLS: Final[dict[str, Call]] = {
             unit="DAYS",
         ),
     ),
+    "system.errors": Call(
+        Kind.PUBLIC, "GET", "/errors", lambda w: w.client.system.errors(), credential="none"
+    ),
+    "bindings.update": Call(
+        Kind.READ,
+        "PUT",
+        "/app/bindings/.+",
+        lambda w: w.client.bindings.update(w.did, remark="hall"),
+    ),
+    "devices.latest_many": Call(
+        Kind.READ,
+        "GET",
+        "/app/devdata/.+/latest",
+        lambda w: _latest_many(w),  # noqa: PLW0108
+    ),
+    "groups.devices": Call(
+        Kind.READ, "GET", "/app/group/.+/devices", lambda w: w.client.groups.devices(w.group_id)
+    ),
+    "groups.rename": Call(
+        Kind.SET, "PUT", "/app/group/.+", lambda w: w.client.groups.rename(w.group_id, "hall")
+    ),
+    "messages.delete": Call(
+        Kind.SET, "PUT", "/app/messages/.+", lambda w: w.client.messages.delete(w.message_id)
+    ),
+    "rules.params": Call(
+        Kind.READ,
+        "GET",
+        "/app/rules/params",
+        lambda w: w.client.rules.params(DEMO_PRODUCT_KEY),
+    ),
+    "rules.update": Call(
+        Kind.SET, "PUT", "/app/rules/.+", lambda w: w.client.rules.update(w.rule_id, _rule(w))
+    ),
+    "scenes.run_status": Call(
+        Kind.READ, "GET", "/app/scene/.+/task", lambda w: w.client.scenes.run_status(w.scene_id)
+    ),
+    "scenes.update": Call(
+        Kind.SET,
+        "PUT",
+        "/app/scene/.+",
+        lambda w: w.client.scenes.update(w.scene_id, scene_name="on"),
+    ),
+    "schedulers.update": Call(
+        Kind.SET,
+        "PUT",
+        "/app/devices/.+/scheduler/.+",
+        lambda w: w.client.schedulers.update(w.did, w.schedule_id, WEEKLY),
+    ),
+    "common_schedulers.update": Call(
+        Kind.SET,
+        "PUT",
+        "/app/common_scheduler/.+",
+        lambda w: w.client.common_schedulers.update(w.common_schedule_id, COMMON(w.did)),
+    ),
+    "sharing.set_alias": Call(
+        Kind.SET,
+        "PUT",
+        "/app/sharing/.+/alias",
+        lambda w: w.client.sharing.set_alias(_sharing_id(w), "friend"),
+    ),
+    "rules.create": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/rules",
+        lambda w: w.client.rules.create(_rule(w)),
+        applied=lambda w: len(w.sim.state.automation.rules),
+    ),
+    "scenes.create": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/scene",
+        lambda w: w.client.scenes.create("off", [SceneTask.device(w.did, attrs={"switch": 0})]),
+        applied=lambda w: len(w.sim.state.automation.scenes),
+    ),
+    "schedulers.create": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/devices/.+/scheduler",
+        lambda w: w.client.schedulers.create(w.did, WEEKLY),
+        applied=lambda w: len(w.sim.state.automation.schedules),
+    ),
+    "common_schedulers.create": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/common_scheduler",
+        lambda w: w.client.common_schedulers.create(COMMON(w.did)),
+        applied=lambda w: len(w.sim.state.automation.schedules),
+    ),
+    "groups.control": Call(
+        Kind.WRITE,
+        "POST",
+        "/app/group/.+/control",
+        lambda w: w.client.groups.control(w.group_id, attrs={"switch": True}),
+        applied=lambda w: w.sim.device(w.did).control_count,
+    ),
 }
 
 
+async def _latest_many(world: World) -> Any:
+    # A fan-out of one: its one outcome is the single call's, raised as the single call would.
+    result = await world.client.devices.latest_many([world.did])
+    for error in result.failed.values():
+        raise error
+    return result.succeeded
+
+
+def _sharing_id(world: World) -> int | str:
+    assert world.sharing_id is not None
+    return world.sharing_id
+
+
+def _rule(world: World) -> Rule:
+    # The rule acts on another lamp, so it never adds to this lamp's control count.
+    other = next(did for did in world.sim.state.devices if did != world.did)
+    return Rule(
+        did=world.did,
+        product_key=DEMO_PRODUCT_KEY,
+        name="on, other red",
+        input=[RuleInput(did=world.did, product_key=DEMO_PRODUCT_KEY, prefix="device1")],
+        condition=[[Condition.compare("device1.switch", "==", value=True)]],
+        output=[[RuleAction.control(other, attrs={"LED_R": 100})]],
+    )
+
+
+# Not yet in the matrix (issue #12 left them for a follow-up): deletes and one-shot answers
+# need a fresh target per run (a retried DELETE of a removed object is its own outcome), and
+# the sign-up and verification flows need codes from the outboxes.
+NOT_IN_THE_MATRIX: Final = frozenset(
+    {
+        "bindings.bind_qrcode",
+        "bindings.guests",  # the world's lamp has no guest yet: its answer is an empty list
+        "bindings.remove_guest",
+        "bindings.unbind",
+        "common_schedulers.delete",
+        "devices.control_many",
+        "groups.add_devices",
+        "groups.control_many",
+        "groups.delete",
+        "groups.remove_devices",
+        "rules.delete",
+        "scenes.delete",
+        "schedulers.delete",
+        "sharing.accept",
+        "sharing.accept_qr",
+        "sharing.cancel",
+        "sharing.create",
+        "sharing.qr_info",
+        "sharing.reject",
+        "sharing.transfer_owner",
+        "users.check_sms_code",
+        "users.create",
+        "users.get_captcha",
+        "users.login",
+        "users.reset_password",
+        "users.update",
+        "users.verify_captcha",
+        "users.verify_sms_code",
+    }
+)
+
+
 @pytest.fixture
-async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
+async def world(
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
+) -> AsyncIterator[World]:
     """Something in every list, so a retried call is seen to return the same items."""
     sim.add_product(
         DEMO_PRODUCT_KEY, datapoints=DEMO_DATAPOINTS, product_secret=DEMO_PRODUCT_SECRET
@@ -316,17 +493,12 @@ async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
     sim.add_user("bob", "b0b-password")
     message = sim.state.add_message(alice_uid, "a device was shared with you")
     sim.state.report(did, {"temperature": 21})
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        app_secret=sim.app_secret,
-        product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET},
-    ) as client:
-        await client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
+    async with make_client(product_secrets={DEMO_PRODUCT_KEY: DEMO_PRODUCT_SECRET}) as client:
+        group_id = await client.groups.create("lamps", product_key=DEMO_PRODUCT_KEY)
+        await client.groups.add_devices(group_id, [did])
         scene_id = await client.scenes.create("on", [SceneTask.device(did, attrs={"switch": 1})])
-        await client.sharing.create(did=did, username="bob")
+        await client.scenes.run(scene_id)
+        invitation = await client.sharing.create(did=did, username="bob")
         # The rule acts on the other lamp, so it never adds to this lamp's control count.
         rule = Rule(
             did=did,
@@ -336,13 +508,40 @@ async def world(sim: GizwitsSimulator, alice_uid: str) -> AsyncIterator[World]:
             condition=[[Condition.compare("device1.switch", "==", value=True)]],
             output=[[RuleAction.control(other, attrs={"LED_R": 100})]],
         )
-        await client.rules.create(rule)
-        weekly = Schedule.weekly(["mon"], time(7, 30), attrs={"LED_R": 5})
-        await client.schedulers.create(did, weekly)
-        await client.common_schedulers.create(
-            Schedule.weekly(["tue"], time(8, 0), did=did, attrs={"LED_R": 6})
+        rule_id = await client.rules.create(rule)
+        schedule_id = await client.schedulers.create(did, WEEKLY)
+        common_schedule_id = await client.common_schedulers.create(COMMON(did))
+        yield World(
+            sim,
+            client,
+            did,
+            message.id,
+            scene_id,
+            sim.clock.now() - 86400,
+            group_id,
+            rule_id,
+            invitation.id,
+            schedule_id,
+            common_schedule_id,
         )
-        yield World(sim, client, did, message.id, scene_id, sim.clock.now() - 86400)
+
+
+def _resource_methods() -> set[str]:
+    """Every public method of every resource of a client, found by looking."""
+    client = GizwitsClient("app", base_url="http://127.0.0.1:9")
+    return {
+        f"{area}.{name}"
+        for area in RESOURCE_NAMES
+        for name, _ in inspect.getmembers(type(getattr(client, area)), inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+def test_the_table_covers_every_resource_method() -> None:
+    """A new endpoint fails here until it has a row, or a reason in ``NOT_IN_THE_MATRIX``."""
+    assert _resource_methods() - set(CALLS) - NOT_IN_THE_MATRIX == set()
+    assert set(CALLS) | NOT_IN_THE_MATRIX <= _resource_methods()
+    assert set(CALLS).isdisjoint(NOT_IN_THE_MATRIX)
 
 
 def test_the_table_covers_every_fault_and_kind() -> None:

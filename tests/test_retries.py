@@ -20,7 +20,7 @@ from gizwits_async import (
 )
 from gizwits_async._transport import parse_retry_after
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, SleepRecorder
+from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory, SleepRecorder
 
 CONTROL = "/app/control/.*"
 LATEST = "/app/devdata/.*/latest"
@@ -112,17 +112,11 @@ async def test_control_answered_500_is_sent_once(
 
 
 async def test_control_timing_out_after_the_server_received_it_is_sent_once(
-    sim: GizwitsSimulator, alice_uid: str, sleeps: SleepRecorder
+    sim: GizwitsSimulator, alice_uid: str, sleeps: SleepRecorder, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     sim.faults.add(method="POST", path=CONTROL, delay=2.0, after_handler=True)
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        request_timeout=0.3,
-    ) as client:
+    async with make_client(request_timeout=0.3) as client:
         with pytest.raises(GizwitsTimeoutError) as caught:
             await client.devices.control(did, attrs={"switch": True})
     assert caught.value.request_sent is True
@@ -202,17 +196,12 @@ async def test_refused_connection_raises_connection_error_marked_not_sent(
     assert len(sleeps.calls) == 2
 
 
-async def test_total_deadline_stops_retrying(sim: GizwitsSimulator, alice_uid: str) -> None:
+async def test_total_deadline_stops_retrying(
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
+) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     sim.faults.add(method="GET", path=LATEST, status=503, times=None)
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        max_retries=50,
-        total_timeout=0.3,
-    ) as client:
+    async with make_client(max_retries=50, total_timeout=0.3) as client:
         client._transport.backoff_factor = 0.05
         with pytest.raises(GizwitsAPIError):
             await client.devices.latest(did)
