@@ -5,8 +5,15 @@ it; their dependency pins are not ours) and prints what each step returned or ra
 test judges that and what the simulator received. Where a client has a bug of its own the
 script works around it and says so: these tests measure the simulator, not the clients.
 
-Their websocket parts are not exercised yet: the simulator's push endpoint belongs to the push
-issue, and these tests gain login/subscribe/notification steps once it lands.
+Two of them also run their own websocket code against ``/ws/app/v1``. heatzypy 2.6.1
+(``Websocket``): a login_req with the Heatzy app's built-in id, refused; then login,
+``async_subscribe`` of two devices and the notifications its callback gets. pyGizwits 0.0.3
+(``WebSocketConnection``, to the URL it builds from the bindings entry): a login_req with a
+token the simulator never issued, refused, then 1003 for what follows; then
+``Subscribe_to_device_updates`` for two devices and its ``device_status_update`` events. The
+test reports on the devices (``sim.report``) once the simulator holds a logged-in socket
+subscribed to both, and judges the frames on both sides. heatzy 0.0.11 has no websocket;
+vaillant-plus-cn-api 0.3.5's (``VaillantWebsocketClient``) is not run yet.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ HEATZY = ("9420ae048da545c88fc6274d204dd25f", "Heatzy")
 CONTROL = "/app/control/{}"
 ECO = {"mode": "eco"}
 RAW = [1, 1, 1]
+# How long a peer waits for what the simulator pushes: a guard, not a measurement.
+PEER_WAIT = 10.0
 
 
 def _peers_python() -> Path:
@@ -57,13 +66,54 @@ async def run_peer(script: str, cfg: dict[str, Any]) -> dict[str, Any]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    # A guard against a hung client, not a measurement.
-    async with asyncio.timeout(120):
-        out, err = await process.communicate()
+    try:
+        # A guard against a hung client, not a measurement.
+        async with asyncio.timeout(120):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
     assert process.returncode == 0, err.decode()
     results: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     assert "crash" not in results, results["crash"]["text"]
     return results
+
+
+async def run_peer_reporting(
+    world: World, script: str, reports: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``run_peer`` for a script that subscribes to the dids of ``reports`` and waits for
+    their notifications: once a logged-in socket of the simulator is subscribed to all of them,
+    each device reports its attrs (``sim.report``), which the simulator pushes to it."""
+    sim = world.sim
+    peer = asyncio.create_task(run_peer(script, world.cfg(reports=reports, wait=PEER_WAIT)))
+
+    def subscribed() -> bool:
+        return any(s.logged_in and reports.keys() <= s.subscribed for s in sim.push.sessions)
+
+    try:
+        # Longer than the peer's own wait, so that a peer that never subscribes says why.
+        async with asyncio.timeout(2 * PEER_WAIT):
+            while not (peer.done() or subscribed()):  # noqa: ASYNC110 - state in the simulator
+                await asyncio.sleep(0.01)
+    except BaseException:
+        peer.cancel()
+        raise
+    if not peer.done():
+        for did, attrs in reports.items():
+            sim.report(did, attrs)
+    return await peer
+
+
+def ws_frames(sim: GizwitsSimulator, cmd: str) -> list[Any]:
+    """The frames with ``cmd`` the simulator received on its websocket, in order."""
+    return [r.body for r in sim.requests_to("WS", f"/ws/app/v1/{cmd}")]
+
+
+def sent_frames(sim: GizwitsSimulator, cmd: str) -> list[Any]:
+    """The frames with ``cmd`` the simulator sent on its websocket, in order."""
+    return [frame for frame in sim.push.sent if frame["cmd"] == cmd]
 
 
 def ok(results: dict[str, Any], step: str) -> Any:
@@ -192,6 +242,61 @@ async def test_heatzypy(world: World) -> None:
     assert all("X-Gizwits-User-Token" in r.headers for r in sim.requests if r.path != "/app/login")
 
 
+def _reports(world: World) -> dict[str, dict[str, Any]]:
+    """What the two heaters report once a peer subscribed: a Pilote2's mode, and the
+    first-generation Heatzy's in its own Chinese names (non-ASCII text on the socket)."""
+    return {world.did: {"mode": "eco", "lock_switch": 1}, world.raw_did: {"mode": "经济"}}
+
+
+def _assert_pushed(world: World, results: dict[str, Any], login: dict[str, Any]) -> None:
+    """The peer's accepted login, its subscription and the notifications it got, seen from
+    both sides; ``login`` is the data its login_req sent, bar the token."""
+    sim = world.sim
+    reports = _reports(world)
+    *_, accepted = ws_frames(sim, "login_req")
+    token = accepted["data"].pop("token")
+    assert accepted["data"] == {"appid": sim.app_id, "uid": world.uid, **login}
+    assert sim.state.tokens[token].uid == world.uid
+    assert sent_frames(sim, "login_res")[-1]["data"] == {"success": True}
+    assert ok(results, "logged_in") is True
+
+    answers = [frame["data"] for frame in sent_frames(sim, "subscribe_res")]
+    assert all(answer["failed"] == [] for answer in answers)
+    assert {d["did"] for answer in answers for d in answer["success"]} == set(reports)
+    assert sorted(ok(results, "subscribed")) == sorted(reports)
+
+    pushed = [frame["data"] for frame in sent_frames(sim, "s2c_noti")]
+    assert pushed == [{"did": did, "attrs": attrs} for did, attrs in reports.items()]
+    assert ok(results, "notifications") == pushed
+
+
+async def test_heatzypy_websocket(world: World) -> None:
+    sim = world.sim
+    results = await run_peer_reporting(world, "run_heatzypy_ws", _reports(world))
+
+    # Its built-in URL, unchanged, for both sockets (the resolver sends the host here).
+    handshakes = sim.requests_to("GET", "/ws/app/v1")
+    assert [r.headers["Host"] for r in handshakes] == ["eusandbox.gizwits.com:8080"] * 2
+
+    # The Heatzy app's own id is refused, and heatzypy's reader raises on the login_res.
+    refused, _ = ws_frames(sim, "login_req")
+    assert refused["data"]["appid"] == ok(results, "built_in_app_id") != sim.app_id
+    assert sent_frames(sim, "login_res")[0]["data"] == {"success": False}
+    wrong = raised(results, "wrong_app_id")
+    assert (wrong["error"], wrong["text"]) == ("AuthenticationFailed", "{'success': False}")
+
+    assert ok(results, "connect") is None
+    assert ok(results, "subscribe") is None
+    [subscribe] = ws_frames(sim, "subscribe_req")
+    assert subscribe["data"] == [{"did": world.did}, {"did": world.raw_did}]
+    login = {"p0_type": "attrs_v4", "heartbeat_interval": 30, "auto_subscribe": False}
+    _assert_pushed(world, results, login)
+    # Each connect lists the bindings and forces a REST login of its own (PUSH-NOTES: "a
+    # forced REST login on every connect"): two per socket.
+    assert sim.count("GET", "/app/bindings") == 2
+    assert sim.count("POST", "/app/login") == 4
+
+
 # -- pyGizwits 0.0.3 ------------------------------------------------------------------------
 
 
@@ -205,7 +310,8 @@ async def test_pygizwits(world: World) -> None:
     assert ok(results, "login") is None
     token = ok(results, "token")
     assert token["uid"] == world.uid
-    assert token["expires_at"] == int(sim.clock.now() + sim.state.token_lifetime)
+    [issued] = [t for t in sim.state.tokens.values() if t.uid == world.uid]
+    assert token["expires_at"] == int(issued.expire_at)
 
     bindings = ok(results, "bindings")
     assert set(bindings) == world.bound
@@ -236,6 +342,39 @@ async def test_pygizwits(world: World) -> None:
     assert raised(results, "control_offline")["error"] == "GizwitsOfflineException"
     assert raised(results, "token_invalid")["error"] == "GizwitsTokenInvalidException"
     assert sim.count("POST", "/app/login") == 3
+
+
+async def test_pygizwits_websocket(world: World) -> None:
+    sim = world.sim
+    results = await run_peer_reporting(world, "run_pygizwits_ws", _reports(world))
+
+    # Its URLs come from the bindings entries: the simulator's host and ws_port.
+    port = world.cfg()["port"]
+    assert ok(results, "urls") == [f"ws://127.0.0.1:{port}/ws/app/v1"] * 2
+    assert sim.count("GET", "/ws/app/v1") == 2
+
+    # A token the simulator never issued: login_res false, then 1003 for what follows.
+    bad = ok(results, "bad_token")
+    assert bad["logged_in"] is False
+    assert bad["received"][:2] == [
+        {"cmd": "login_res", "data": {"success": False}},
+        {
+            "cmd": "s2c_invalid_msg",
+            "data": {"error_code": 1003, "msg": "Websocket client not login!"},
+        },
+    ]
+    refused, _ = ws_frames(sim, "login_req")
+    assert refused["data"]["token"] == "f" * 32
+    assert sent_frames(sim, "login_res")[0]["data"] == {"success": False}
+
+    assert ok(results, "subscribe") is None
+    # One subscribe_req per device; the second names again the dids pyGizwits already saw
+    # confirmed, so the first is among them only if its subscribe_res came in between.
+    first_refused, first, second = (f["data"] for f in ws_frames(sim, "subscribe_req"))
+    assert first_refused == first == [{"did": world.did}]
+    assert second in ([{"did": world.raw_did}], [{"did": world.did}, {"did": world.raw_did}])
+    login = {"p0_type": "attrs_v4", "heartbeat_interval": 180, "auto_subscribe": False}
+    _assert_pushed(world, results, login)
 
 
 # -- heatzy 0.0.11 (blocking, requests) -----------------------------------------------------

@@ -1,5 +1,6 @@
-"""What every peer script shares: its configuration, a loopback-only resolver, and a record
-of each step's outcome printed as one JSON object for the test to judge.
+"""What every peer script shares: its configuration, a loopback-only resolver, a record of
+each step's outcome printed as one JSON object for the test to judge, and what a peer's push
+callback was handed.
 
 Only the standard library and aiohttp (every async peer depends on it) are used here, so the
 scripts run in the peers' venv, where gizwits_async is not installed.
@@ -7,11 +8,12 @@ scripts run in the peers' venv, where gizwits_async is not installed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -102,10 +104,39 @@ class Steps:
         sys.stdout.write(json.dumps(self.results) + "\n")
 
 
+class Notifications:
+    """What a peer's push callback was handed, in order, for the dids the test reports on."""
+
+    def __init__(self, dids: Iterable[str]) -> None:
+        self.expected = set(dids)
+        self.seen: list[dict[str, Any]] = []
+        self._complete = asyncio.Event()
+
+    def add(self, did: str, attrs: Any) -> None:
+        """Keep one notification; the wait ends once every expected did had one."""
+        self.seen.append({"did": did, "attrs": attrs})
+        if self.expected <= {n["did"] for n in self.seen}:
+            self._complete.set()
+
+    async def wait(self, timeout: float, *, reader: asyncio.Task[Any]) -> list[dict[str, Any]]:
+        """Every notification kept, once each expected did had one. The peer's ``reader`` task
+        ending first is a failure (what it raised, or a RuntimeError), as is ``timeout``."""
+        complete = asyncio.ensure_future(self._complete.wait())
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.wait({complete, reader}, return_when=asyncio.FIRST_COMPLETED)
+        except TimeoutError:
+            raise TimeoutError(f"{timeout} s passed; the callback had {self.seen}") from None
+        finally:
+            complete.cancel()
+        if not self._complete.is_set():
+            reader.result()
+            raise RuntimeError(f"the peer stopped reading after {self.seen}")
+        return self.seen
+
+
 def main(body: Callable[[dict[str, Any], Steps], Coroutine[Any, Any, None]]) -> None:
     """Run a script's body and print its steps; a crash outside any step is printed too."""
-    import asyncio  # noqa: PLC0415 - only the scripts' entry point needs it
-
     steps = Steps()
     try:
         asyncio.run(body(config(), steps))

@@ -14,7 +14,7 @@ import aiohttp
 from tests.peers.clients._harness import Steps, main
 
 
-def _import_pygizwits() -> Any:
+def import_pygizwits() -> Any:
     """pyGizwits 0.0.3's own bug: ``GizwitsClient`` imports ``GizwitsDeviceNotBound`` from
     ``pyGizwits.pyGizwits``, which never defines it, so ``import pyGizwits`` fails. The modules
     that did load stay in ``sys.modules``; giving that one the name from ``Exceptions`` (where
@@ -61,7 +61,7 @@ def _report(report: Any) -> dict[str, Any]:
 
 async def run(cfg: dict[str, Any], steps: Steps) -> None:
     """Login, bad password, bindings, latest, control and error mapping."""
-    pygizwits = _import_pygizwits()
+    pygizwits = import_pygizwits()
     steps.record("import", "pyGizwits")
     async with aiohttp.ClientSession() as session:
         client = pygizwits.GizwitsClient(session, cfg["app_id"], pygizwits.GizwitsClient.Region.EU)
