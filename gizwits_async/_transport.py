@@ -58,7 +58,8 @@ from gizwits_async.errors import (
     GizwitsTimeoutError,
     make_api_error,
 )
-from gizwits_async.models._envelopes import decode_into
+from gizwits_async.models._converter import response_error
+from gizwits_async.models._envelopes import body_reader, name_of
 
 if TYPE_CHECKING:
     from gizwits_async.auth import AppTokenManager, TokenManager
@@ -163,26 +164,21 @@ def _shown(text: str, hidden: frozenset[str]) -> str:
     return hide(text[:_BODY_SCAN], hidden)[:_MESSAGE_LIMIT]
 
 
-class _Secrets:
+# What an attempt carried, kept as it is until an error needs its secrets: the path's hidden
+# segments (a share code), the request headers, the request body before encoding.
+_Attempted = tuple[frozenset[str], Mapping[str, str], Any]
+
+
+def _secrets_of(hidden: _Attempted | frozenset[str]) -> frozenset[str]:
     """What an attempt must keep out of its errors, worked out only when an error is built:
     the share code of the path, the credentials in its headers, the secrets of its body, in
     every spelling a server may echo them in."""
-
-    __slots__ = ("_base", "_body", "_found", "_headers")
-
-    def __init__(self, base: frozenset[str], headers: Mapping[str, str], body: Any) -> None:
-        self._base = base
-        self._headers = headers
-        self._body = body
-        self._found: frozenset[str] | None = None
-
-    def get(self) -> frozenset[str]:
-        """Every secret of the attempt."""
-        if self._found is None:
-            values = secret_values(self._body) if self._body is not None else set()
-            values.update(self._headers[name] for name in _SECRET_HEADERS if name in self._headers)
-            self._found = self._base.union(*(spellings(value) for value in values if value))
-        return self._found
+    if isinstance(hidden, frozenset):
+        return hidden
+    base, headers, body = hidden
+    values = secret_values(body) if body is not None else set()
+    values.update(headers[name] for name in _SECRET_HEADERS if name in headers)
+    return base.union(*(spellings(value) for value in values if value))
 
 
 def _unsendable(value: str) -> bool:
@@ -270,10 +266,11 @@ def _sent_before_failure(err: BaseException) -> bool:
 def _decoded(data: Any, into: Any, status: int, method: str, path: str) -> Any:
     """A success body decoded as ``into``; a body that does not fit names the request."""
     try:
-        return decode_into(data, into, status=status, where=f"{method} {path}")
-    except GizwitsResponseError as err:
-        err.method, err.path = method, path
-        raise
+        return body_reader(into)(data)
+    except Exception as err:
+        error = response_error(data, name_of(into), err, status=status, where=f"{method} {path}")
+        error.method, error.path = method, path
+        raise error from err
 
 
 class Transport:
@@ -393,21 +390,52 @@ class Transport:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise GizwitsTimeoutError(f"{method} {path}: the call's total deadline ran out")
+            timeout_s = min(attempt_timeout, remaining)
             failure: _Retryable | None = None
+            failed: tuple[GizwitsError, bool] | None = None
+            session = self._get_session()
+            # The attempt is inlined here rather than a coroutine of its own: every await of
+            # the call resumes through each coroutine frame, and this is the path every call
+            # takes (issue #12's per-call overhead).
             try:
-                result = await self._attempt(
+                async with session.request(
                     method,
                     url,
-                    path,
                     params=params,
-                    json_body=body,
+                    data=body,
                     headers=request_headers,
-                    timeout=min(attempt_timeout, remaining),
+                    ssl=self._ssl,
+                    timeout=self._timeouts.get(timeout_s) or self._client_timeout(timeout_s),
+                    allow_redirects=False,
+                    raise_for_status=False,
+                ) as response:
+                    status = response.status
+                    response_headers = response.headers
+                    if 300 <= status < 400:
+                        self._refuse_redirect(response, method, path)
+                    length = response.content_length
+                    if (
+                        length is not None
+                        and length <= self.max_response_bytes
+                        and "Content-Encoding" not in response_headers
+                    ):
+                        raw = await response.read()
+                    else:
+                        raw = await self._read_body(response, method, path)
+                if _LOGGER.isEnabledFor(logging.DEBUG):
+                    _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+                result = self._classify(
+                    method,
+                    path,
+                    status,
+                    raw,
+                    response_headers,
                     idempotent=idempotent,
-                    attempt=attempt,
-                    hidden=_Secrets(hidden, request_headers, json_body),
+                    hidden=(hidden, request_headers, json_body),
                     into=into,
                 )
+            except _Retryable as retry:
+                failure = retry
             except GizwitsAPIError as err:
                 if isinstance(err, GizwitsRateLimitError):
                     # Throttled beyond the wait we would sleep: everyone sharing the
@@ -418,8 +446,27 @@ class Transport:
                 replayed_for_token = True
                 _LOGGER.debug("%s %s: token refused, renewing and replaying once", method, path)
                 continue
-            except _Retryable as retry:
-                failure = retry
+            except GizwitsError:
+                raise
+            except (
+                asyncio.CancelledError,
+                TimeoutError,
+                aiohttp.ClientError,
+                OSError,
+                RuntimeError,
+            ) as err:
+                failed = self._failed(
+                    err, method, path, timeout=timeout_s, idempotent=idempotent, session=session
+                )
+                if failed is None:
+                    raise
+            if failed is not None:
+                # Raised outside the except block, so the aiohttp exception (which holds the
+                # request's headers) is neither the cause nor the context.
+                error, retryable = failed
+                if not retryable:
+                    raise error
+                failure = _Retryable(error)
             if failure is None:
                 return result
             await self._pause_everyone(failure.retry_after)
@@ -559,88 +606,16 @@ class Transport:
                 self._timeouts[timeout] = client_timeout
         return client_timeout
 
-    async def _attempt(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int | float] | None,
-        json_body: bytes | None,
-        headers: dict[str, str],
-        timeout: float,
-        idempotent: bool,
-        attempt: int,
-        hidden: _Secrets,
-        into: Any = None,
-    ) -> Any:
-        session = self._get_session()
-        try:
-            async with session.request(
-                method,
-                url,
-                params=params,
-                data=json_body,
-                headers=headers,
-                ssl=self._ssl,
-                timeout=self._timeouts.get(timeout) or self._client_timeout(timeout),
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                status = response.status
-                response_headers = response.headers
-                if 300 <= status < 400:
-                    where = _location_host(response.headers.get("Location"), self.base_url)
-                    response.close()
-                    raise GizwitsAPIError(
-                        status,
-                        None,
-                        f"redirect to {where} refused: the client follows no redirects",
-                        method=method,
-                        path=path,
-                    )
-                length = response.content_length
-                if (
-                    length is not None
-                    and length <= self.max_response_bytes
-                    and "Content-Encoding" not in response_headers
-                ):
-                    body = await response.read()
-                else:
-                    body = await self._read_body(response, method, path)
-        except GizwitsError:
-            raise
-        except (
-            asyncio.CancelledError,
-            TimeoutError,
-            aiohttp.ClientError,
-            OSError,
-            RuntimeError,
-        ) as err:
-            failed = self._failed(
-                err, method, path, timeout=timeout, idempotent=idempotent, session=session
-            )
-            if failed is None:
-                raise
-        else:
-            failed = None
-        if failed is not None:
-            # Raised outside the except block, so the aiohttp exception (which holds the
-            # request's headers) is neither the cause nor the context.
-            error, retryable = failed
-            raise _Retryable(error) if retryable else error
-
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
-        return self._classify(
-            method,
-            path,
-            status,
-            body,
-            response_headers,
-            idempotent=idempotent,
-            hidden=hidden,
-            into=into,
+    def _refuse_redirect(self, response: aiohttp.ClientResponse, method: str, path: str) -> None:
+        """A 3xx answer: refused, naming the host it points at; nothing follows it."""
+        where = _location_host(response.headers.get("Location"), self.base_url)
+        response.close()
+        raise GizwitsAPIError(
+            response.status,
+            None,
+            f"redirect to {where} refused: the client follows no redirects",
+            method=method,
+            path=path,
         )
 
     def _failed(  # noqa: PLR0911 - one return per kind of failure
@@ -727,7 +702,7 @@ class Transport:
         response_headers: Mapping[str, str],
         *,
         idempotent: bool,
-        hidden: _Secrets | frozenset[str] = frozenset(),
+        hidden: _Attempted | frozenset[str] = frozenset(),
         into: Any = None,
     ) -> Any:
         data: Any = None
@@ -747,7 +722,7 @@ class Transport:
             code, code_text, is_error, message, detail = None, None, False, None, None
         if 200 <= status < 300 and not is_error:
             if not decoded:
-                hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
+                hidden = _secrets_of(hidden)
                 raise GizwitsResponseError(
                     f"{method} {path}: response is not JSON",
                     status=status,
@@ -756,7 +731,7 @@ class Transport:
                     path=path,
                 )
             return data if into is None else _decoded(data, into, status, method, path)
-        hidden = hidden.get() if isinstance(hidden, _Secrets) else hidden
+        hidden = _secrets_of(hidden)
         if decoded:
             hidden |= _answer_secrets(data)
             if message is not None:

@@ -604,17 +604,19 @@ async def test_fault_matrix(
 
 
 def _shorten_first_attempt(client: GizwitsClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next attempt's timeouts SHORT_TIMEOUT, the ones after it as configured."""
     transport = client._transport
-    attempt = transport._attempt
+    budgets = transport._client_timeout
     shortened: list[bool] = []
 
-    async def first_attempt_short(*args: Any, **kwargs: Any) -> Any:
+    def first_attempt_short(timeout: float) -> aiohttp.ClientTimeout:
         if not shortened:
             shortened.append(True)
-            kwargs["timeout"] = SHORT_TIMEOUT
-        return await attempt(*args, **kwargs)
+            return budgets(SHORT_TIMEOUT)
+        return budgets(timeout)
 
-    monkeypatch.setattr(transport, "_attempt", first_attempt_short)
+    monkeypatch.setattr(transport, "_client_timeout", first_attempt_short)
+    monkeypatch.setattr(transport, "_timeouts", {})  # a cached budget would skip the patch
 
 
 def _check_error_details(error: GizwitsError, fault: dict[str, Any]) -> None:

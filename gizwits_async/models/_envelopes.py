@@ -73,7 +73,7 @@ def _reader(into: Any, converter: cattrs.Converter) -> Callable[[Any], Any]:
     return lambda value: hook(value, into)
 
 
-def _name(into: Any) -> str:
+def name_of(into: Any) -> str:
     return into.name if isinstance(into, Shape) else getattr(into, "__name__", str(into))
 
 
@@ -86,7 +86,7 @@ class ListOf(Shape[list[T]]):
     @property
     def name(self) -> str:
         """``[Item]``."""
-        return f"[{_name(self.item)}]"
+        return f"[{name_of(self.item)}]"
 
     def decode(self, data: Any, converter: cattrs.Converter) -> list[T]:
         """Every element; a failure names the element's index."""
@@ -124,7 +124,7 @@ class Key(Shape[T]):
     @property
     def name(self) -> str:
         """``{key: Inner}``."""
-        return f"{{{self.key}: {_name(self.inner)}}}"
+        return f"{{{self.key}: {name_of(self.inner)}}}"
 
     def decode(self, data: Any, converter: cattrs.Converter) -> T:
         """The member's value."""
@@ -149,7 +149,7 @@ class MapOf(Shape[dict[str, T]]):
     @property
     def name(self) -> str:
         """``{str: Inner}``."""
-        return f"{{str: {_name(self.inner)}}}"
+        return f"{{str: {name_of(self.inner)}}}"
 
     def decode(self, data: Any, converter: cattrs.Converter) -> dict[str, T]:
         """Each key with its decoded value."""
@@ -190,7 +190,7 @@ class Objects(Shape[Listing[T]]):
     @property
     def name(self) -> str:
         """``{objects: [Item], meta}``."""
-        return f"{{objects: [{_name(self.item)}], meta}}"
+        return f"{{objects: [{name_of(self.item)}], meta}}"
 
     def decode(self, data: Any, converter: cattrs.Converter) -> Listing[T]:
         """The items and the meta (``None`` when the answer has none)."""
@@ -215,7 +215,7 @@ class RawDataObjects(Shape[Listing[T]]):
     @property
     def name(self) -> str:
         """``raw_data page``."""
-        return f"raw_data page of {_name(self.item)}"
+        return f"raw_data page of {name_of(self.item)}"
 
     def decode(self, data: Any, converter: cattrs.Converter) -> Listing[T]:
         """The entries and the window's total."""
@@ -254,6 +254,22 @@ def decode_list(
     return ListOf[T](cl).decode_body(data, status=status, converter=converter, where=where)
 
 
+# The transport's readers, one per ``into`` it was given (a handful of classes and shapes):
+# a call then decodes with one lookup and one call, not a dispatch of its own.
+_BODY_READERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def body_reader(into: Any) -> Callable[[Any], Any]:
+    """The function decoding a response body as ``into`` with the default converter; any
+    exception it raises means the body does not fit."""
+    reader = _BODY_READERS.get(into)
+    if reader is None:
+        reader = _reader(into, CONVERTER)
+        if len(_BODY_READERS) < 256:
+            _BODY_READERS[into] = reader
+    return reader
+
+
 def decode_into(
     data: Any,
     into: Any,
@@ -262,14 +278,12 @@ def decode_into(
     converter: cattrs.Converter = CONVERTER,
     where: str = "",
 ) -> Any:
-    """Decode a response body as ``into`` (a model class or a ``Shape``); the transport's one
-    decode call."""
-    if isinstance(into, Shape):
-        return into.decode_body(data, status=status, converter=converter, where=where)
+    """Decode a response body as ``into`` (a model class or a ``Shape``)."""
+    read = body_reader(into) if converter is CONVERTER else _reader(into, converter)
     try:
-        return _reader(into, converter)(data)
+        return read(data)
     except Exception as err:
-        raise response_error(data, _name(into), err, status=status, where=where) from err
+        raise response_error(data, name_of(into), err, status=status, where=where) from err
 
 
 __all__ = [
@@ -281,6 +295,7 @@ __all__ = [
     "Objects",
     "RawDataObjects",
     "Shape",
+    "body_reader",
     "decode_into",
     "decode_list",
 ]
