@@ -69,24 +69,17 @@ def alice_uid(sim: GizwitsSimulator) -> str:
     return user.uid
 
 
-@pytest.fixture
-async def client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        app_secret=sim.app_secret,
-    ) as gizwits:
-        yield gizwits
-
-
 ClientFactory = Callable[..., GizwitsClient]
 
 
 @pytest.fixture
 async def make_client(sim: GizwitsSimulator) -> AsyncIterator[ClientFactory]:
-    """Clients of alice on the simulator, options overridden per call; all closed at teardown."""
+    """Clients of alice on the simulator, options overridden per call; all closed at teardown.
+
+    An option overridden with ``None`` is left out, as GizwitsClient reads it: a client for
+    another user is ``make_client(username=..., password=...)``, one with no user at all
+    ``make_client(username=None, password=None)``, one without the app secret
+    ``make_client(app_secret=None)``. Closing a client in the test as well is fine."""
     made: list[GizwitsClient] = []
 
     def make(**overrides: Any) -> GizwitsClient:
@@ -103,6 +96,12 @@ async def make_client(sim: GizwitsSimulator) -> AsyncIterator[ClientFactory]:
     yield make
     for client in made:
         await client.close()
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> GizwitsClient:
+    """Alice's client on the simulator, with the app secret; closed at teardown."""
+    return make_client()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from gizwits_async import (
 )
 from gizwits_async.client import RESOURCE_NAMES
 from gizwits_async.simulator import GizwitsSimulator
+from tests.conftest import ClientFactory
 
 
 def _session_of(client: GizwitsClient) -> aiohttp.ClientSession | None:
@@ -65,9 +66,11 @@ def test_empty_app_id_is_refused() -> None:
         GizwitsClient("")
 
 
-async def test_borrowed_session_stays_open_after_close(sim: GizwitsSimulator) -> None:
+async def test_borrowed_session_stays_open_after_close(
+    sim: GizwitsSimulator, make_client: ClientFactory
+) -> None:
     async with aiohttp.ClientSession() as session:
-        client = GizwitsClient(sim.app_id, base_url=sim.base_url, session=session)
+        client = make_client(session=session)
         await client.system.status()
         await client.close()
         await client.close()
@@ -78,8 +81,8 @@ async def test_borrowed_session_stays_open_after_close(sim: GizwitsSimulator) ->
             assert response.status == 200
 
 
-async def test_owned_session_is_created_lazily_and_closed(sim: GizwitsSimulator) -> None:
-    client = GizwitsClient(sim.app_id, base_url=sim.base_url)
+async def test_owned_session_is_created_lazily_and_closed(make_client: ClientFactory) -> None:
+    client = make_client()
     assert _session_of(client) is None
     await client.system.status()
     session = _session_of(client)
@@ -89,8 +92,8 @@ async def test_owned_session_is_created_lazily_and_closed(sim: GizwitsSimulator)
     assert client.closed
 
 
-async def test_calls_after_close_raise_a_gizwits_error(sim: GizwitsSimulator) -> None:
-    client = GizwitsClient(sim.app_id, base_url=sim.base_url)
+async def test_calls_after_close_raise_a_gizwits_error(make_client: ClientFactory) -> None:
+    client = make_client()
     await client.close()
     with pytest.raises(GizwitsClientClosedError, match="closed"):
         await client.system.status()
@@ -100,10 +103,10 @@ async def test_calls_after_close_raise_a_gizwits_error(sim: GizwitsSimulator) ->
 
 
 async def test_a_borrowed_session_closed_by_the_host_gives_a_clear_error(
-    sim: GizwitsSimulator,
+    make_client: ClientFactory,
 ) -> None:
     session = aiohttp.ClientSession()
-    client = GizwitsClient(sim.app_id, base_url=sim.base_url, session=session)
+    client = make_client(session=session)
     await session.close()
     with pytest.raises(GizwitsError, match="session"):
         await client.system.status()
@@ -146,25 +149,27 @@ async def test_unknown_app_id_is_answered_9003(sim: GizwitsSimulator) -> None:
 
 
 async def test_with_options_changes_retries_for_some_calls_only(
-    sim: GizwitsSimulator, sleeps: object
+    sim: GizwitsSimulator, make_client: ClientFactory, sleeps: object
 ) -> None:
     sim.faults.add(method="GET", path="/status", status=503, times=None)
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, max_retries=2) as client:
-        impatient = client.with_options(max_retries=0, request_timeout=3, total_timeout=5)
-        with pytest.raises(GizwitsError):
-            await impatient.system.status()
-        assert sim.count("GET", "/status") == 1
-        with pytest.raises(GizwitsError):
-            await client.system.status()
-        assert sim.count("GET", "/status") == 4
-        assert impatient._transport.request_timeout == 3
-        assert client._transport.request_timeout == 10
-        sim.faults.clear()
-        # Closing the view leaves the client and its session working.
-        await impatient.close()
-        with pytest.raises(GizwitsClientClosedError):
-            await impatient.system.status()
-        assert (await client.system.status()).version == "2.15.1"
+    client = make_client(max_retries=2)
+    impatient = client.with_options(max_retries=0, request_timeout=3, total_timeout=5)
+    with pytest.raises(GizwitsError):
+        await impatient.system.status()
+    assert sim.count("GET", "/status") == 1
+    with pytest.raises(GizwitsError):
+        await client.system.status()
+    assert sim.count("GET", "/status") == 4
+    assert impatient._transport.request_timeout == 3
+    assert client._transport.request_timeout == 10
+    sim.faults.clear()
+    # Closing the view leaves the client and its session working.
+    await impatient.close()
+    with pytest.raises(GizwitsClientClosedError):
+        await impatient.system.status()
+    assert (await client.system.status()).version == "2.15.1"
+    # Closing the client closes its views.
+    await client.close()
     with pytest.raises(GizwitsClientClosedError):
         await impatient.with_options().system.status()
 
