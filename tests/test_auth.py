@@ -20,7 +20,7 @@ from gizwits_async import (
     UserToken,
 )
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME
+from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory
 
 LOGIN = "/app/login"
 
@@ -47,43 +47,38 @@ async def test_hundred_concurrent_calls_without_token_log_in_once(
 
 
 async def test_hundred_concurrent_calls_on_expired_token_log_in_once(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     expired = _token("old-expired-token", alice_uid, expires_in=-10)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD, token=expired
-    ) as client:
-        await asyncio.gather(*(client.devices.latest(did) for _ in range(100)))
+    client = make_client(token=expired)
+    await asyncio.gather(*(client.devices.latest(did) for _ in range(100)))
     assert sim.count("POST", LOGIN) == 1
     sent = {r.headers.get("X-Gizwits-User-token") for r in sim.requests_to("GET", ".*/latest")}
     assert "old-expired-token" not in sent
 
 
 async def test_token_inside_refresh_margin_is_refreshed_before_use(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     # 30 minutes left of a 180-day token: inside the default one-hour margin.
     stale = _token("stale-token", alice_uid, expires_in=1800, lifetime=180 * 86400)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD, token=stale
-    ) as client:
-        await client.devices.latest(did)
-        assert client.token is not None
-        assert client.token.token != "stale-token"
+    client = make_client(token=stale)
+    await client.devices.latest(did)
+    assert client.token is not None
+    assert client.token.token != "stale-token"
     assert sim.requests[0].path == LOGIN
     latest = sim.requests_to("GET", ".*/latest")
     assert [r.headers["X-Gizwits-User-token"] for r in latest] == [client.token.token]
 
 
-async def test_default_margin_is_half_of_a_short_lifetime(sim: GizwitsSimulator) -> None:
-    client = GizwitsClient(sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD)
+async def test_default_margin_is_half_of_a_short_lifetime(make_client: ClientFactory) -> None:
+    client = make_client()
     short = _token("t", "u", expires_in=500, lifetime=600)
     assert client._auth.margin(short) == 300
     long_lived = _token("t", "u", expires_in=500, lifetime=180 * 86400)
     assert client._auth.margin(long_lived) == 3600
-    await client.close()
 
 
 async def test_token_error_once_relogs_in_and_replays(
@@ -123,28 +118,25 @@ async def test_expired_token_on_the_simulator_clock_is_renewed(
 
 
 async def test_wrong_password_raises_invalid_credentials_and_stops_logging_in(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=USERNAME, password="wrong-password"
-    ) as client:
-        with pytest.raises(GizwitsInvalidCredentialsError) as caught:
-            await client.devices.latest(did)
-        assert caught.value.error_code == ErrorCode.USERNAME_PASSWORD_ERROR
-        with pytest.raises(GizwitsInvalidCredentialsError):
-            await client.devices.latest(did)
-        assert sim.count("POST", LOGIN) == 1
-        # New credentials allow logging in again.
-        await client.login(USERNAME, PASSWORD)
+    client = make_client(password="wrong-password")
+    with pytest.raises(GizwitsInvalidCredentialsError) as caught:
         await client.devices.latest(did)
+    assert caught.value.error_code == ErrorCode.USERNAME_PASSWORD_ERROR
+    with pytest.raises(GizwitsInvalidCredentialsError):
+        await client.devices.latest(did)
+    assert sim.count("POST", LOGIN) == 1
+    # New credentials allow logging in again.
+    await client.login(USERNAME, PASSWORD)
+    await client.devices.latest(did)
     assert sim.count("POST", LOGIN) == 2
 
 
-async def test_unknown_user_raises_invalid_credentials(sim: GizwitsSimulator) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
-        with pytest.raises(GizwitsInvalidCredentialsError) as caught:
-            await client.login("nobody", "whatever-password")
+async def test_unknown_user_raises_invalid_credentials(make_client: ClientFactory) -> None:
+    with pytest.raises(GizwitsInvalidCredentialsError) as caught:
+        await make_client().login("nobody", "whatever-password")
     assert caught.value.error_code == ErrorCode.USER_NOT_EXIST
 
 
@@ -169,36 +161,36 @@ async def test_cancelling_the_caller_does_not_cancel_its_login(
 
 
 async def test_token_without_credentials_is_used_until_it_expires(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     user = sim.state.users[alice_uid]
     issued = sim.state.issue_token(user)
     # Only 10 seconds left: with no credentials it is still used, margin or not.
     token = _token(issued["token"], alice_uid, expires_in=10, lifetime=180 * 86400)
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, token=token) as client:
+    client = make_client(username=None, password=None, token=token)
+    await client.devices.latest(did)
+    assert sim.count("POST", LOGIN) == 0
+    client._auth._cache(_token(issued["token"], alice_uid, expires_in=-1))
+    with pytest.raises(GizwitsAuthError):
         await client.devices.latest(did)
-        assert sim.count("POST", LOGIN) == 0
-        client._auth._cache(_token(issued["token"], alice_uid, expires_in=-1))
-        with pytest.raises(GizwitsAuthError):
-            await client.devices.latest(did)
     assert sim.count("GET", ".*/latest") == 1
 
 
 async def test_refused_token_without_credentials_raises_auth_error(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     bogus = _token("not-a-real-token", alice_uid, expires_in=86400)
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, token=bogus) as client:
-        with pytest.raises(GizwitsAuthError) as caught:
-            await client.devices.latest(did)
+    client = make_client(username=None, password=None, token=bogus)
+    with pytest.raises(GizwitsAuthError) as caught:
+        await client.devices.latest(did)
     assert caught.value.error_code == ErrorCode.TOKEN_INVALID
     assert sim.count("GET", ".*/latest") == 1
 
 
 async def test_on_token_update_is_awaited_with_each_new_token(
-    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str
+    make_client: ClientFactory, alice_uid: str
 ) -> None:
     seen: list[UserToken] = []
 
@@ -206,51 +198,31 @@ async def test_on_token_update_is_awaited_with_each_new_token(
         await asyncio.sleep(0)
         seen.append(token)
 
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        on_token_update=remember,
-    ) as watched:
-        token = await watched.login(USERNAME, PASSWORD)
+    watched = make_client(on_token_update=remember)
+    token = await watched.login(USERNAME, PASSWORD)
     assert seen == [token]
     assert token.uid == alice_uid
     assert token.issued_at is not None
 
 
 async def test_a_failing_token_callback_does_not_break_the_call(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
 
     def broken(token: UserToken) -> None:
         raise RuntimeError("host bug")
 
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        on_token_update=broken,
-    ) as client:
-        await client.devices.latest(did)
+    await make_client(on_token_update=broken).devices.latest(did)
 
 
 async def test_file_token_store_lets_a_new_client_skip_login(
-    sim: GizwitsSimulator, alice_uid: str, tmp_path: Path
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory, tmp_path: Path
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     path = tmp_path / "conf" / "tokens.json"
     for _ in range(2):
-        async with GizwitsClient(
-            sim.app_id,
-            base_url=sim.base_url,
-            username=USERNAME,
-            password=PASSWORD,
-            token_store=FileTokenStore(path),
-        ) as client:
-            await client.devices.latest(did)
+        await make_client(token_store=FileTokenStore(path)).devices.latest(did)
     assert sim.count("POST", LOGIN) == 1
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert PASSWORD not in path.read_text()
@@ -278,18 +250,18 @@ async def test_memory_token_store_round_trip() -> None:
 
 
 async def test_anonymous_user_by_phone_id_logs_in_automatically(
-    sim: GizwitsSimulator,
+    sim: GizwitsSimulator, make_client: ClientFactory
 ) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, phone_id="phone-123") as client:
-        profile = await client.users.get()
-        again = await client.users.create(phone_id="phone-123")
+    client = make_client(username=None, password=None, phone_id="phone-123")
+    profile = await client.users.get()
+    again = await client.users.create(phone_id="phone-123")
     assert profile.is_anonymous is True
     assert again.uid == profile.uid
     assert sim.requests[0].body == {"phone_id": "phone-123"}
 
 
 async def test_failed_refresh_keeps_the_valid_token_and_waits_before_trying_again(
-    sim: GizwitsSimulator, alice_uid: str, sleeps: object
+    sim: GizwitsSimulator, alice_uid: str, make_client: ClientFactory, sleeps: object
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     user = sim.state.users[alice_uid]
@@ -297,18 +269,11 @@ async def test_failed_refresh_keeps_the_valid_token_and_waits_before_trying_agai
     # Inside the refresh margin but still valid on the server.
     token = _token(issued["token"], alice_uid, expires_in=600, lifetime=180 * 86400)
     sim.faults.add(method="POST", path=LOGIN, status=503, times=None)
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        token=token,
-        max_retries=0,
-    ) as client:
-        for _ in range(5):
-            await client.devices.latest(did)
-        assert client.token is not None
-        assert client.token.token == issued["token"]
+    client = make_client(token=token, max_retries=0)
+    for _ in range(5):
+        await client.devices.latest(did)
+    assert client.token is not None
+    assert client.token.token == issued["token"]
     assert sim.count("POST", LOGIN) == 1
     assert sim.count("GET", ".*/latest") == 5
 
@@ -322,17 +287,13 @@ class _BrokenStore:
 
 
 async def test_a_failing_token_store_does_not_break_calls(
-    sim: GizwitsSimulator, alice_uid: str, caplog: pytest.LogCaptureFixture
+    sim: GizwitsSimulator,
+    alice_uid: str,
+    make_client: ClientFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        token_store=_BrokenStore(),
-    ) as client:
-        await client.devices.latest(did)
+    await make_client(token_store=_BrokenStore()).devices.latest(did)
     assert "could not load the user token" in caplog.text
     assert "could not save the user token" in caplog.text
 
