@@ -313,6 +313,7 @@ class Transport:
         self.user_auth: TokenManager | None = None
         self.app_auth: AppTokenManager | None = None
         self._checked_token: str | None = None
+        self._read_headers: tuple[str, dict[str, str]] | None = None
         self.rate_limiter: RateLimiter | None = None
 
     def with_options(
@@ -523,6 +524,17 @@ class Transport:
     ) -> tuple[dict[str, str], str | None]:
         """Headers for one attempt, with the cached user token when it is fresh (the usual
         case costs no await); the token is None when one still has to be obtained."""
+        if body is None and not extra and auth is Auth.USER and self.user_auth is not None:
+            # The usual read: the same headers for every call while the token lasts, built once
+            # (aiohttp copies what it is given; nothing here writes to them).
+            cached = self.user_auth.fresh_token()
+            if cached is not None:
+                token = cached.token
+                reused = self._read_headers
+                if reused is None or reused[0] is not token:
+                    reused = (token, {**self._base_headers, USER_TOKEN_HEADER: token})
+                    self._read_headers = reused
+                return reused[1], token
         headers = dict(self._base_headers)
         if body is not None:
             headers["Content-Type"] = "application/json"

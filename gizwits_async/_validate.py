@@ -21,8 +21,27 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
 MAX_EPOCH_SECONDS: Final = 253_402_300_799
 
 
+# Ids already checked, with the segment each gives: a client polling the same devices checks
+# each id once, not on every call (issue #12's per-call overhead). Bounded: a caller walking
+# millions of ids only stops being cached, it is still checked.
+_CHECKED_SEGMENTS: dict[str, str] = {}
+_MAX_CHECKED_SEGMENTS: Final = 4096
+
+
 def path_segment(value: Any, name: str) -> str:
     """Validate an id that goes into a URL path; nothing a caller passes may change the path."""
+    if value.__class__ is str:
+        segment = _CHECKED_SEGMENTS.get(value)
+        if segment is not None:
+            return segment
+        segment = _checked_segment(value, name)
+        if len(_CHECKED_SEGMENTS) < _MAX_CHECKED_SEGMENTS:
+            _CHECKED_SEGMENTS[value] = segment
+        return segment
+    return _checked_segment(value, name)
+
+
+def _checked_segment(value: Any, name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TypeError(f"{name} must be a string, got {type(value).__name__}")
     text = str(value)

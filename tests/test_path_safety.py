@@ -369,3 +369,20 @@ def _id_taking_calls() -> set[str]:
 def test_the_table_covers_every_id_taking_call() -> None:
     tabled = {name.split("(", 1)[0] for name in PATH_CALLS}
     assert _id_taking_calls() - tabled == set()
+
+
+def test_checked_ids_are_remembered_but_never_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-call id check is cached for ids that passed it, bounded, and a refused id is
+    refused again on every call."""
+    from gizwits_async import _validate
+
+    monkeypatch.setattr(_validate, "_CHECKED_SEGMENTS", {})
+    monkeypatch.setattr(_validate, "_MAX_CHECKED_SEGMENTS", 2)
+    assert _validate.path_segment("a@b", "did") == "a%40b"
+    assert _validate.path_segment("a@b", "did") == "a%40b"
+    for _ in range(2):
+        with pytest.raises(ValueError, match="did '../x'"):
+            _validate.path_segment("../x", "did")
+    assert _validate.path_segment("plain", "did") == "plain"
+    assert _validate.path_segment("third", "did") == "third"  # checked, not remembered
+    assert _validate._CHECKED_SEGMENTS == {"a@b": "a%40b", "plain": "plain"}

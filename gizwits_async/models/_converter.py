@@ -268,7 +268,15 @@ def _extra_hook_factory(converter: cattrs.Converter, cl: Any, *, strict: bool) -
         lines.append("        raise ValueError(f'unknown keys {sorted(o.keys() - KNOWN)}')")
     else:
         lines.append("        extra = {k: o[k] for k in o.keys() - KNOWN}")
-    lines.append(f"    return CL({', '.join(arguments)})")
+    if "__attrs_init__" in cl.__dict__:
+        # A class with its own __init__ (one that takes another spelling of a field): the
+        # decoded fields already have their final form, so fill them in without it.
+        namespace["NEW"] = object.__new__
+        lines.append("    new = NEW(CL)")
+        lines.append(f"    new.__attrs_init__({', '.join(arguments)})")
+        lines.append("    return new")
+    else:
+        lines.append(f"    return CL({', '.join(arguments)})")
     code = compile("\n".join(lines), f"<gizwits structure {cl.__qualname__}>", "exec")
     exec(code, namespace)  # noqa: S102 - code built above from the model's own fields
     return namespace["structure"]
