@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from gizwits_async import (
     GizwitsNotFoundError,
 )
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, ClientFactory
 
 SECRET = "0123456789abcdef0123456789abcdef"  # the conftest product's secret
 MAC = "accf2350d446"
@@ -40,28 +40,27 @@ def signer(client: GizwitsClient) -> GizwitsClient:
     return client
 
 
-async def user_client(sim: GizwitsSimulator, username: str, password: str) -> GizwitsClient:
+def user_client(
+    sim: GizwitsSimulator, make_client: ClientFactory, username: str, password: str
+) -> GizwitsClient:
     if sim.state.find_user(username) is None:
         sim.add_user(username, password)
-    return GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
+    return make_client(
         username=username,
         password=password,
+        app_secret=None,
         product_secrets={PRODUCT_KEY: SECRET},
     )
 
 
 @pytest.fixture
-async def bob(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
-    async with await user_client(sim, *BOB) as client:
-        yield client
+def bob(sim: GizwitsSimulator, make_client: ClientFactory) -> GizwitsClient:
+    return user_client(sim, make_client, *BOB)
 
 
 @pytest.fixture
-async def carol(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
-    async with await user_client(sim, *CAROL) as client:
-        yield client
+def carol(sim: GizwitsSimulator, make_client: ClientFactory) -> GizwitsClient:
+    return user_client(sim, make_client, *CAROL)
 
 
 def uid_of(sim: GizwitsSimulator, username: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from gizwits_async import DeviceStatus, GizwitsClient
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME
+from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory
 
 CONNECTIONS = 8
 LOGIN = "/app/login"
@@ -29,16 +29,10 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 async def small_pool_client(
-    sim: GizwitsSimulator, session: aiohttp.ClientSession
+    session: aiohttp.ClientSession, make_client: ClientFactory
 ) -> AsyncIterator[GizwitsClient]:
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        session=session,
-        username=USERNAME,
-        password=PASSWORD,
-        max_concurrency=CONNECTIONS,
-    ) as client:
+    # closed here, before the borrowed session it uses
+    async with make_client(session=session, app_secret=None, max_concurrency=CONNECTIONS) as client:
         yield client
 
 
@@ -129,10 +123,15 @@ async def test_cancelling_a_paginator_walk_in_flight(
 
 
 async def test_cancelling_an_explicit_login_in_flight(
-    sim: GizwitsSimulator, alice_uid: str, session: aiohttp.ClientSession
+    sim: GizwitsSimulator,
+    alice_uid: str,
+    session: aiohttp.ClientSession,
+    make_client: ClientFactory,
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid, attrs={"switch": True})
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, session=session) as client:
+    async with make_client(
+        username=None, password=None, app_secret=None, session=session
+    ) as client:
         before = asyncio.all_tasks()
         sim.faults.add(method="POST", path=LOGIN, delay=SLOW, after_handler=True)
         task = asyncio.create_task(client.login(USERNAME, PASSWORD))

@@ -112,8 +112,8 @@ async def test_a_borrowed_session_closed_by_the_host_gives_a_clear_error(
         await client.system.status()
 
 
-async def test_context_manager_closes_the_owned_session(sim: GizwitsSimulator) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+async def test_context_manager_closes_the_owned_session(make_client: ClientFactory) -> None:
+    async with make_client(username=None, password=None, app_secret=None) as client:
         await client.system.status()
         session = client._session
     assert session is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from gizwits_async import (
 from gizwits_async.models import decode
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_PRODUCT_KEY
-from tests.conftest import PASSWORD, USERNAME
+from tests.conftest import ClientFactory
 
 PK = DEMO_PRODUCT_KEY
 AGG_PATH = r"/app/devdata/[^/]+/agg_data"
@@ -99,7 +98,10 @@ async def test_max_and_min_per_unit(
 
 
 async def test_get_refused_with_405_falls_back_to_put_once_and_remembers(
-    sim: GizwitsSimulator, client: GizwitsClient, day: tuple[str, datetime]
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    make_client: ClientFactory,
+    day: tuple[str, datetime],
 ) -> None:
     did, start = day
     sim.faults.add(method="GET", path=AGG_PATH, status=405, times=None)
@@ -109,9 +111,7 @@ async def test_get_refused_with_405_falls_back_to_put_once_and_remembers(
     assert (first.series("LED_R"), second.series("LED_R")) == ([240], [10])
     assert [r.method for r in sim.requests if "agg_data" in r.path] == ["GET", "PUT", "PUT"]
     assert sim.requests_to("PUT", AGG_PATH)[0].query["aggregator"] == "sum"
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD
-    ) as other:
+    async with make_client(app_secret=None) as other:
         await other.data.aggregate(did, attrs=["LED_R"], **window)
     assert [r.method for r in sim.requests if "agg_data" in r.path][3:] == ["GET", "PUT"]
 
@@ -162,9 +162,8 @@ async def test_epoch_seconds_are_sent_as_milliseconds(
 
 
 @pytest.fixture
-async def offline_client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as gizwits:
-        yield gizwits
+def offline_client(make_client: ClientFactory) -> GizwitsClient:
+    return make_client(username=None, password=None, app_secret=None)
 
 
 @pytest.mark.parametrize(

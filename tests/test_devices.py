@@ -30,7 +30,7 @@ from gizwits_async.simulator.presets import (
 )
 from gizwits_async.simulator.state import Device as SimDevice
 from gizwits_async.simulator.state import Group
-from tests.conftest import PRODUCT_KEY, load_fixture
+from tests.conftest import PRODUCT_KEY, ClientFactory, load_fixture
 
 REAL_DATAPOINTS = real_datapoints()
 
@@ -242,16 +242,14 @@ def test_client_and_simulator_agree_on_every_recorded_datapoint(sim: GizwitsSimu
 
 
 async def test_control_many_on_500_devices_with_50_offline(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str
 ) -> None:
     dids = [sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(500)]
     offline = set(dids[::10])
     for did in offline:
         sim.state.set_online(did, online=False)
     sim.latency = 0.01
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="alice", password="Al1ce-secret-pw"
-    ) as client:
+    async with make_client(app_secret=None) as client:
         await client.login("alice", "Al1ce-secret-pw")
         sim.reset_counters()
         result = await client.devices.control_many(dids, attrs={"switch": True})
@@ -480,18 +478,12 @@ async def test_non_string_did_is_a_type_error(client: GizwitsClient) -> None:
 
 
 async def test_control_many_reports_offline_devices_and_bounds_concurrency(
-    sim: GizwitsSimulator, alice_uid: str
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str
 ) -> None:
     online = [sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(40)]
     offline = [sim.add_device(PRODUCT_KEY, owner=alice_uid, online=False) for _ in range(5)]
     sim.latency = 0.005
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username="alice",
-        password="Al1ce-secret-pw",
-        max_concurrency=8,
-    ) as client:
+    async with make_client(app_secret=None, max_concurrency=8) as client:
         await client.login("alice", "Al1ce-secret-pw")
         sim.reset_counters()
         result = await client.devices.control_many([*online, *offline], attrs={"switch": True})

@@ -3,7 +3,6 @@ group control with offline devices, the bulk helper, and bad input refused befor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,19 +20,16 @@ from gizwits_async import (
 )
 from gizwits_async.models import decode, decode_list, make_converter
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, ClientFactory
 
 STRICT = make_converter(strict=True)
 OTHER_KEY = "a" * 32
 
 
 @pytest.fixture
-async def bob(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
+def bob(sim: GizwitsSimulator, make_client: ClientFactory) -> GizwitsClient:
     sim.add_user("bobby", "B0bby-secret-pw")
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="bobby", password="B0bby-secret-pw"
-    ) as gizwits:
-        yield gizwits
+    return make_client(username="bobby", password="B0bby-secret-pw", app_secret=None)
 
 
 async def test_create_list_rename_delete_on_the_wire(

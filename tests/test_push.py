@@ -31,7 +31,7 @@ from gizwits_async import (
 from gizwits_async.push import EventStream, PushEvent, describe
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
-from tests.conftest import PASSWORD, USERNAME
+from tests.conftest import ClientFactory
 
 # Short intervals so that recovery takes milliseconds; pings well inside the heartbeat.
 FAST: dict[str, Any] = {
@@ -82,7 +82,7 @@ async def started(
 
 
 async def test_a_cached_token_logs_in_on_the_socket_without_app_login(
-    sim: GizwitsSimulator, alice_uid: str, lamps: list[str]
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str, lamps: list[str]
 ) -> None:
     issued = sim.state.issue_token(sim.state.users[alice_uid])
     token = UserToken(
@@ -90,7 +90,7 @@ async def test_a_cached_token_logs_in_on_the_socket_without_app_login(
         token=issued["token"],
         expire_at=datetime.fromtimestamp(issued["expire_at"], UTC),
     )
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, token=token) as client:
+    async with make_client(username=None, password=None, app_secret=None, token=token) as client:
         await client.push.start(**FAST)
         assert client.push.connected
         assert logins(sim) == 0
@@ -138,9 +138,9 @@ async def test_bindings_point_push_clients_at_the_simulator_itself(
 
 
 async def test_start_without_credentials_or_token_fails_before_any_socket(
-    sim: GizwitsSimulator,
+    sim: GizwitsSimulator, make_client: ClientFactory
 ) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+    async with make_client(username=None, password=None, app_secret=None) as client:
         with pytest.raises(GizwitsConfigurationError):
             await client.push.start(**FAST)
         assert not client.push.connected
@@ -693,7 +693,7 @@ async def test_a_consumer_that_never_reads_blocks_neither_pings_nor_other_consum
 
 
 async def test_two_hundred_clients_spread_their_reconnects_after_a_restart(
-    sim: GizwitsSimulator, alice_uid: str, lamps: list[str]
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str, lamps: list[str]
 ) -> None:
     user = sim.state.users[alice_uid]
     # Each socket holds one of the session's connections: no pool limit for 200 of them.
@@ -708,7 +708,9 @@ async def test_two_hundred_clients_spread_their_reconnects_after_a_restart(
                 expire_at=datetime.fromtimestamp(issued["expire_at"], UTC),
             )
             clients.append(
-                GizwitsClient(sim.app_id, base_url=sim.base_url, token=token, session=session)
+                make_client(
+                    username=None, password=None, app_secret=None, token=token, session=session
+                )
             )
         options = {**FAST, "backoff_base": 0.5, "backoff_max": 2.0, "ping_interval": 5.0}
         await asyncio.gather(
@@ -739,10 +741,10 @@ async def test_two_hundred_clients_spread_their_reconnects_after_a_restart(
 
 
 async def test_stop_and_close_end_iterators_and_leave_no_task_and_no_socket(
-    sim: GizwitsSimulator, lamps: list[str]
+    sim: GizwitsSimulator, make_client: ClientFactory, lamps: list[str]
 ) -> None:
     baseline = asyncio.all_tasks()
-    client = GizwitsClient(sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD)
+    client = make_client(app_secret=None)
     stream = client.push.events()
     callback_stream: list[PushEvent] = []
 
@@ -849,7 +851,11 @@ async def test_backoff_doubles_to_the_cap_and_resets_only_after_a_stable_connect
 
 
 async def test_a_token_refused_with_no_way_to_log_in_waits_the_cap(
-    sim: GizwitsSimulator, alice_uid: str, lamps: list[str], monkeypatch: pytest.MonkeyPatch
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    alice_uid: str,
+    lamps: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     waits: list[float] = []
 
@@ -864,7 +870,7 @@ async def test_a_token_refused_with_no_way_to_log_in_waits_the_cap(
         token=issued["token"],
         expire_at=datetime.fromtimestamp(issued["expire_at"], UTC),
     )
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, token=token) as client:
+    async with make_client(username=None, password=None, app_secret=None, token=token) as client:
         stream = client.push.events(kinds=[ConnectionEvent])
         await client.push.start(**{**FAST, "backoff_max": 0.5})
         await next_of(stream, ConnectionEvent)

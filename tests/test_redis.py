@@ -20,7 +20,7 @@ from gizwits_async import (
 )
 from gizwits_async.redis import RedisRateLimiter, RedisTokenStore, redact_url
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME
+from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory
 from tests.redis_server import (
     RedisServer,
     commands_processed,
@@ -156,13 +156,15 @@ async def test_a_lease_that_ran_out_is_not_freed_by_its_old_holder(
 
 
 async def test_a_fresh_cached_token_costs_no_redis_round_trip(
-    sim: GizwitsSimulator, alice_uid: str, redis_url: str, redis_client: Redis
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    alice_uid: str,
+    redis_url: str,
+    redis_client: Redis,
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     store = RedisTokenStore(redis_url)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=USERNAME, password=PASSWORD, token_store=store
-    ) as client:
+    async with make_client(app_secret=None, token_store=store) as client:
         await client.devices.latest(did)  # logs in: lock, load, block check, save, release
         before = await commands_processed(redis_client)
         for _ in range(100):
@@ -173,7 +175,7 @@ async def test_a_fresh_cached_token_costs_no_redis_round_trip(
 
 
 async def test_a_rate_limited_call_costs_one_redis_round_trip_per_attempt(
-    sim: GizwitsSimulator, alice_uid: str, redis_url: str
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str, redis_url: str
 ) -> None:
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     redis = Redis.from_url(redis_url)
@@ -186,13 +188,7 @@ async def test_a_rate_limited_call_costs_one_redis_round_trip_per_attempt(
 
     redis.execute_command = counting  # type: ignore[method-assign]
     limiter = RedisRateLimiter(redis, rate=10_000)
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        rate_limiter=limiter,
-    ) as client:
+    async with make_client(app_secret=None, rate_limiter=limiter) as client:
         await client.devices.latest(did)  # the login and the call; loads the script
         sent.clear()
         for _ in range(50):
@@ -202,16 +198,10 @@ async def test_a_rate_limited_call_costs_one_redis_round_trip_per_attempt(
 
 
 async def test_refused_credentials_block_logins_in_other_processes(
-    sim: GizwitsSimulator, redis_url: str, redis_client: Redis
+    sim: GizwitsSimulator, make_client: ClientFactory, redis_url: str, redis_client: Redis
 ) -> None:
     def client(store: RedisTokenStore) -> GizwitsClient:
-        return GizwitsClient(
-            sim.app_id,
-            base_url=sim.base_url,
-            username=USERNAME,
-            password="wrong-password",
-            token_store=store,
-        )
+        return make_client(password="wrong-password", app_secret=None, token_store=store)
 
     first, second = RedisTokenStore(redis_url), RedisTokenStore(redis_url)
     async with client(first) as one, client(second) as two:
@@ -234,6 +224,7 @@ async def test_refused_credentials_block_logins_in_other_processes(
 
 async def test_calls_keep_working_while_redis_is_down_and_use_it_again_after(
     sim: GizwitsSimulator,
+    make_client: ClientFactory,
     alice_uid: str,
     own_redis_server: RedisServer,
     caplog: pytest.LogCaptureFixture,
@@ -243,14 +234,7 @@ async def test_calls_keep_working_while_redis_is_down_and_use_it_again_after(
     store = RedisTokenStore(redis, timeout=0.3, retry_interval=0.2)
     limiter = RedisRateLimiter(redis, rate=1000, timeout=0.3, retry_interval=0.2)
     caplog.set_level(logging.WARNING, logger="gizwits_async.redis")
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        token_store=store,
-        rate_limiter=limiter,
-    ) as client:
+    async with make_client(app_secret=None, token_store=store, rate_limiter=limiter) as client:
         await client.devices.latest(did)
         own_redis_server.stop()
         for _ in range(20):

@@ -21,6 +21,7 @@ from gizwits_async.models.rules import RuleActionType, rule_literal
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.automation import compare, parse_literal
 from gizwits_async.simulator.presets import DEMO_PRODUCT_KEY
+from tests.conftest import ClientFactory
 
 PK = DEMO_PRODUCT_KEY
 
@@ -522,14 +523,14 @@ async def test_the_simulator_refuses_malformed_rules(
 
 
 async def test_rules_of_other_users_are_out_of_reach(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
+    sim: GizwitsSimulator, client: GizwitsClient, make_client: ClientFactory, lamps: list[str]
 ) -> None:
     a, b, _ = lamps
     bob = sim.add_user("bob", "B0b-secret-pw")
     sim.bind(bob.uid, a)
     sim.bind(bob.uid, b)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="bob", password="B0b-secret-pw"
+    async with make_client(
+        username="bob", password="B0b-secret-pw", app_secret=None
     ) as bobs_client:
         bobs_rule = await bobs_client.rules.create(switch_rule(a, b))
     with pytest.raises(GizwitsAPIError) as caught:

@@ -24,7 +24,7 @@ from gizwits_async.models.scenes import encode_scene_tasks
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_PRODUCT_KEY
 from gizwits_async.simulator.state import Group
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, ClientFactory
 
 PK = DEMO_PRODUCT_KEY
 DATAPOINTS = decode(DEMO_DATAPOINTS, ProductDatapoints)
@@ -171,12 +171,12 @@ async def test_delete_removes_the_scene(
 
 
 async def test_a_scene_of_another_user_is_9221(
-    sim: GizwitsSimulator, client: GizwitsClient, lamps: list[str]
+    sim: GizwitsSimulator, client: GizwitsClient, make_client: ClientFactory, lamps: list[str]
 ) -> None:
     bob = sim.add_user("bob", "B0b-secret-pw")
     sim.bind(bob.uid, lamps[0])
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="bob", password="B0b-secret-pw"
+    async with make_client(
+        username="bob", password="B0b-secret-pw", app_secret=None
     ) as bobs_client:
         scene_id = await bobs_client.scenes.create(
             "bob's", [SceneTask.device(lamps[0], attrs={"LED_R": 1})]

@@ -10,22 +10,19 @@ import pytest
 from gizwits_async import ErrorCode, GizwitsClient, GizwitsError, SharingInvitation
 from gizwits_async._redact import redact_text
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME
+from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory
 
 
 async def test_token_and_password_stay_out_of_debug_logs_reprs_and_errors(
-    sim: GizwitsSimulator, alice_uid: str, caplog: pytest.LogCaptureFixture
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    alice_uid: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     errors: list[GizwitsError] = []
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        username=USERNAME,
-        password=PASSWORD,
-        app_secret=sim.app_secret,
-    ) as client:
+    async with make_client() as client:
         await client.devices.latest(did)
         app_token = await client.users.request_app_token()
         sim.faults.add(method="GET", path=".*/latest", error_code=ErrorCode.TOKEN_INVALID, times=2)
@@ -81,22 +78,22 @@ class Run:
 
 
 async def test_a_debug_run_leaks_no_token_password_secret_passcode_or_code(
-    sim: GizwitsSimulator, alice_uid: str, caplog: pytest.LogCaptureFixture
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    alice_uid: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     did = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     sim.add_user(BOB, BOB_PASSWORD)
     run = Run()
-    async with GizwitsClient(
-        sim.app_id,
-        base_url=sim.base_url,
-        app_secret=sim.app_secret,
-        product_secrets={PRODUCT_KEY: PRODUCT_SECRET},
+    async with make_client(
+        username=None, password=None, product_secrets={PRODUCT_KEY: PRODUCT_SECRET}
     ) as alice:
         run.models.append(await alice.login(USERNAME, PASSWORD))
         run.models.append(await alice.users.request_app_token())
         captcha_code = await _verification_codes(sim, alice, run)
-        invitation = await _qr_share(sim, alice, did, run)
+        invitation = await _qr_share(sim, make_client, alice, did, run)
         await _control(sim, alice, did, run)
         await _cut_off_answers(sim, alice, run)
         run.models += [alice, alice._auth, alice._app_tokens, alice.token]
@@ -150,16 +147,14 @@ async def _verification_codes(sim: GizwitsSimulator, alice: GizwitsClient, run: 
 
 
 async def _qr_share(
-    sim: GizwitsSimulator, alice: GizwitsClient, did: str, run: Run
+    sim: GizwitsSimulator, make_client: ClientFactory, alice: GizwitsClient, did: str, run: Run
 ) -> SharingInvitation:
     """A QR share read and accepted by bob, reused, and echoed by a proxy's error page."""
     invitation = await alice.sharing.create(did=did, type=1)
     run.models.append(invitation)
     code = invitation.code
     assert code is not None
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=BOB, password=BOB_PASSWORD
-    ) as bob:
+    async with make_client(username=BOB, password=BOB_PASSWORD, app_secret=None) as bob:
         run.models.append(await bob.sharing.qr_info(code))
         await bob.sharing.accept_qr(code)
         await run.expect_error(bob.sharing.accept_qr(code))

@@ -4,7 +4,6 @@ expiry on the simulator clock, masking, and bad input refused before sending."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from gizwits_async import (
 from gizwits_async.models import decode, make_converter
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.sharing import mask_email, mask_name, mask_phone
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, ClientFactory
 
 STRICT = make_converter(strict=True)
 BOB = "bobby"
@@ -42,11 +41,8 @@ def bob_uid(sim: GizwitsSimulator) -> str:
 
 
 @pytest.fixture
-async def bob(sim: GizwitsSimulator, bob_uid: str) -> AsyncIterator[GizwitsClient]:
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username=BOB, password=BOB_PASSWORD
-    ) as gizwits:
-        yield gizwits
+def bob(make_client: ClientFactory, bob_uid: str) -> GizwitsClient:
+    return make_client(username=BOB, password=BOB_PASSWORD, app_secret=None)
 
 
 @pytest.fixture
@@ -249,13 +245,15 @@ async def test_set_alias_is_per_share_and_per_side(
 
 
 async def test_set_alias_by_a_stranger_is_refused(
-    sim: GizwitsSimulator, client: GizwitsClient, bob_uid: str, did: str
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    client: GizwitsClient,
+    bob_uid: str,
+    did: str,
 ) -> None:
     invitation = await client.sharing.create(did=did, uid=bob_uid)
     sim.add_user("carol", "C4rol-secret-pw")
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="carol", password="C4rol-secret-pw"
-    ) as carol:
+    async with make_client(username="carol", password="C4rol-secret-pw", app_secret=None) as carol:
         with pytest.raises(GizwitsAPIError) as caught:
             await carol.sharing.set_alias(sid(invitation), "x")
     assert caught.value.error_code == ErrorCode.ONLY_SELF_CAN_MODIFY_ALIAS
@@ -334,14 +332,16 @@ async def test_qr_flow_info_accept_and_expiry(
 
 
 async def test_a_used_qr_code_cannot_be_used_again(
-    sim: GizwitsSimulator, client: GizwitsClient, bob: GizwitsClient, did: str
+    sim: GizwitsSimulator,
+    make_client: ClientFactory,
+    client: GizwitsClient,
+    bob: GizwitsClient,
+    did: str,
 ) -> None:
     invitation = await client.sharing.create(did=did, type=1)
     await bob.sharing.accept_qr(code_of(invitation))
     sim.add_user("carol", "C4rol-secret-pw")
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="carol", password="C4rol-secret-pw"
-    ) as carol:
+    async with make_client(username="carol", password="C4rol-secret-pw", app_secret=None) as carol:
         with pytest.raises(GizwitsAPIError) as caught:
             await carol.sharing.accept_qr(code_of(invitation))
     assert caught.value.error_code == ErrorCode.SHARING_IS_COMPLETED

@@ -11,7 +11,7 @@ from gizwits_async import (
     GizwitsTimeoutError,
 )
 from gizwits_async.simulator import Fault, GizwitsSimulator, SimClock
-from tests.conftest import PRODUCT_KEY
+from tests.conftest import PRODUCT_KEY, ClientFactory
 
 
 def test_clock_runs_due_callbacks_in_time_order_while_advancing() -> None:
@@ -79,20 +79,22 @@ async def test_a_raw_body_fault_answers_exactly_that(
 
 
 async def test_a_delay_fault_times_out_the_attempt_then_the_retry_succeeds(
-    sim: GizwitsSimulator, sleeps: object
+    sim: GizwitsSimulator, make_client: ClientFactory, sleeps: object
 ) -> None:
     sim.faults.add(method="GET", path="/status", delay=1.0)
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, request_timeout=0.2) as client:
+    async with make_client(
+        username=None, password=None, app_secret=None, request_timeout=0.2
+    ) as client:
         assert (await client.system.status()).version == "2.15.1"
     assert sim.count("GET", "/status") == 2
 
 
 async def test_a_delay_fault_on_every_attempt_raises_timeout(
-    sim: GizwitsSimulator, sleeps: object
+    sim: GizwitsSimulator, make_client: ClientFactory, sleeps: object
 ) -> None:
     sim.faults.add(method="GET", path="/status", delay=1.0, times=None)
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, request_timeout=0.1, max_retries=1
+    async with make_client(
+        username=None, password=None, app_secret=None, request_timeout=0.1, max_retries=1
     ) as client:
         with pytest.raises(GizwitsTimeoutError):
             await client.system.status()

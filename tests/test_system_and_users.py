@@ -15,7 +15,7 @@ from gizwits_async import (
     GizwitsError,
 )
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, USERNAME
+from tests.conftest import PASSWORD, USERNAME, ClientFactory
 
 
 async def test_status_reports_the_api_version(sim: GizwitsSimulator, client: GizwitsClient) -> None:
@@ -78,9 +78,9 @@ async def test_get_returns_the_profile(
 
 
 async def test_get_without_any_credentials_is_a_configuration_error(
-    sim: GizwitsSimulator,
+    sim: GizwitsSimulator, make_client: ClientFactory
 ) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+    async with make_client(username=None, password=None, app_secret=None) as client:
         with pytest.raises(GizwitsConfigurationError) as caught:
             await client.users.get()
     assert caught.value.status is None
@@ -100,18 +100,18 @@ async def test_request_app_token_signs_with_md5_of_app_id_and_secret(
 
 
 async def test_request_app_token_with_a_wrong_secret_is_answered_9038(
-    sim: GizwitsSimulator,
+    sim: GizwitsSimulator, make_client: ClientFactory
 ) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url, app_secret="wrong") as client:
+    async with make_client(username=None, password=None, app_secret="wrong") as client:
         with pytest.raises(GizwitsAuthError) as caught:
             await client.users.request_app_token()
     assert caught.value.error_code == ErrorCode.APPLICATION_AUTH_INVALID
 
 
 async def test_request_app_token_without_app_secret_fails_before_sending(
-    sim: GizwitsSimulator,
+    sim: GizwitsSimulator, make_client: ClientFactory
 ) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+    async with make_client(username=None, password=None, app_secret=None) as client:
         with pytest.raises(GizwitsError, match="app_secret"):
             await client.users.request_app_token()
     assert sim.requests == []

@@ -31,7 +31,7 @@ from gizwits_async import (
 )
 from gizwits_async.auth import LOGIN_FAILURE_WINDOW, TokenManager
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, USERNAME, SleepRecorder
+from tests.conftest import PASSWORD, USERNAME, ClientFactory, SleepRecorder
 
 LoginHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DID = "hostile-did"
@@ -313,13 +313,17 @@ def test_a_rate_limiter_and_a_token_store_are_type_checked() -> None:
 
 
 async def test_two_accounts_logged_in_through_one_file_store_are_never_cross_served(
-    sim: GizwitsSimulator, tmp_path: Path
+    sim: GizwitsSimulator, make_client: ClientFactory, tmp_path: Path
 ) -> None:
     sim.add_user("bob", "B0b-secret-pw")
     path = tmp_path / "tokens.json"
     async with (
-        GizwitsClient(sim.app_id, base_url=sim.base_url, token_store=FileTokenStore(path)) as a,
-        GizwitsClient(sim.app_id, base_url=sim.base_url, token_store=FileTokenStore(path)) as b,
+        make_client(
+            username=None, password=None, app_secret=None, token_store=FileTokenStore(path)
+        ) as a,
+        make_client(
+            username=None, password=None, app_secret=None, token_store=FileTokenStore(path)
+        ) as b,
     ):
         alice = await a.login(USERNAME, PASSWORD)
         bob = await b.login("bob", "B0b-secret-pw")
@@ -327,8 +331,8 @@ async def test_two_accounts_logged_in_through_one_file_store_are_never_cross_ser
         assert (await b.users.get()).uid == bob.uid
     logins = sim.count("POST", "/app/login")
     # A client that does not know its account is served nobody's token.
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, token_store=FileTokenStore(path)
+    async with make_client(
+        username=None, password=None, app_secret=None, token_store=FileTokenStore(path)
     ) as nobody:
         # No user configured at all: a configuration error, and nothing is sent.
         with pytest.raises(GizwitsConfigurationError):
@@ -339,11 +343,10 @@ async def test_two_accounts_logged_in_through_one_file_store_are_never_cross_ser
         (USERNAME, PASSWORD, alice),
         ("bob", "B0b-secret-pw", bob),
     ):
-        async with GizwitsClient(
-            sim.app_id,
-            base_url=sim.base_url,
+        async with make_client(
             username=username,
             password=password,
+            app_secret=None,
             token_store=FileTokenStore(path),
         ) as again:
             assert (await again.users.get()).uid == token.uid

@@ -4,7 +4,6 @@ SMS codes and captchas, each checked on the simulator's request log."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,7 +22,7 @@ from gizwits_async import (
 from gizwits_async._transport import Auth
 from gizwits_async.models import AppToken, decode
 from gizwits_async.simulator import GizwitsSimulator, SimError
-from tests.conftest import PASSWORD, USERNAME
+from tests.conftest import PASSWORD, USERNAME, ClientFactory
 
 PHONE = "13800138000"
 PHONE_PASSWORD = "Ph0ne-secret-pw"
@@ -32,20 +31,14 @@ USER_TOKEN_HEADER = "X-Gizwits-User-token"
 
 
 @pytest.fixture
-async def app_client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
+def app_client(make_client: ClientFactory) -> GizwitsClient:
     """A client with the app secret but no user yet: what a sign-up screen has."""
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, app_secret=sim.app_secret
-    ) as gizwits:
-        yield gizwits
+    return make_client(username=None, password=None)
 
 
 @pytest.fixture
-async def anonymous_client(sim: GizwitsSimulator) -> AsyncIterator[GizwitsClient]:
-    async with GizwitsClient(
-        sim.app_id, base_url=sim.base_url, phone_id="phone-id-1", app_secret=sim.app_secret
-    ) as gizwits:
-        yield gizwits
+def anonymous_client(make_client: ClientFactory) -> GizwitsClient:
+    return make_client(username=None, password=None, phone_id="phone-id-1")
 
 
 def wrong_code(code: str) -> str:
@@ -584,8 +577,10 @@ async def test_an_expired_application_token_is_renewed_and_the_call_replayed(
     assert len(sim.sms_outbox) == 2
 
 
-async def test_sms_calls_without_app_secret_fail_before_sending(sim: GizwitsSimulator) -> None:
-    async with GizwitsClient(sim.app_id, base_url=sim.base_url) as client:
+async def test_sms_calls_without_app_secret_fail_before_sending(
+    sim: GizwitsSimulator, make_client: ClientFactory
+) -> None:
+    async with make_client(username=None, password=None, app_secret=None) as client:
         with pytest.raises(GizwitsError, match=r"send_sms_code\(\) needs .*app_secret"):
             await client.users.send_sms_code(PHONE)
         with pytest.raises(GizwitsError, match="app_secret"):
