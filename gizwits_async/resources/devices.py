@@ -3,7 +3,7 @@ one at a time or in bulk."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,17 +36,10 @@ class DevicesResource(Resource):
         # Product definitions change only when the product is re-published: keep one per key.
         self._datapoints: dict[str, ProductDatapoints] = {}
 
-    def latest(self, did: str) -> Coroutine[Any, Any, DeviceStatus]:
-        """``GET /app/devdata/{did}/latest``: the device's last report within 24 hours.
-
-        Awaited like every call (``await client.devices.latest(did)``). It hands back the
-        transport's coroutine rather than being one itself: the call that pollers make most
-        pays for one coroutine, not two (issue #12's per-call overhead). A bad ``did`` raises
-        ``TypeError``/``ValueError`` at once, before anything is sent.
-        """
-        return self._fetch(
-            "GET", f"/app/devdata/{path_segment(did, 'did')}/latest", into=DeviceStatus
-        )
+    async def latest(self, did: str) -> DeviceStatus:
+        """``GET /app/devdata/{did}/latest``: the device's last report within 24 hours."""
+        path = f"/app/devdata/{path_segment(did, 'did')}/latest"
+        return await self._fetch("GET", path, into=DeviceStatus)
 
     async def get(self, did: str) -> Device:
         """``GET /app/devices/{did}``: device detail."""
