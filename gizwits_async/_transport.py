@@ -9,7 +9,10 @@ Retry rules (see README, "Retries and idempotency"):
 * connect errors, HTTP 429 and 9041 are retried for every method: the server did nothing;
 * read errors, timeouts and 5xx are retried only for idempotent calls: a POST that may have
   reached the server is never resent;
-* 9004/9006 invalidate the token that request sent, and the request is replayed once.
+* 9004/9006 invalidate the token that request sent, and the request is replayed once;
+* a resend after an attempt that may have been applied (its answer lost) tells the caller so:
+  ``gone_codes`` are the errors that then mean "the first attempt did it" (a delete finding
+  its target gone), and ``on_resend`` adjusts a success answer (per-item outcomes).
 
 What leaves this module: redirects are never followed (a 3xx is an error naming the
 ``Location`` host), bodies are read up to ``max_response_bytes`` (inflated), and every error
@@ -26,7 +29,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
@@ -102,6 +105,16 @@ class _Retryable(Exception):  # noqa: N818 - internal control flow, never escape
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+
+
+def _may_have_applied(error: GizwitsError) -> bool:
+    """Whether the attempt that failed with ``error`` may have been carried out by the cloud:
+    a throttled one was refused before anything happened, one never sent was not seen."""
+    if isinstance(error, GizwitsRateLimitError):
+        return False
+    if isinstance(error, GizwitsConnectionError):
+        return error.request_sent
+    return True
 
 
 class _RetryBudget:
@@ -353,6 +366,8 @@ class Transport:
         max_retries: int | None = None,
         log_path: str | None = None,
         into: Any = None,
+        gone_codes: Collection[int] = (),
+        on_resend: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Send one logical call (with its retries) and return the decoded JSON body or None.
 
@@ -361,6 +376,11 @@ class Transport:
         path and field. ``log_path`` replaces ``path`` in logs and error messages when the
         path carries a secret (a share code). A body JSON cannot carry (NaN, infinity) is a
         ``ValueError`` before anything is sent.
+
+        Once an attempt may have been applied with its answer lost (a timeout or reset after
+        sending, a 5xx) and the call is resent: an error whose code is in ``gone_codes`` ends
+        the call with None (the earlier attempt removed the target), and ``on_resend`` (when
+        given) is applied to the answer, for outcomes the resend cannot report truly.
         """
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -377,6 +397,7 @@ class Transport:
         )
         budget: _RetryBudget | None = None  # made on the first retryable failure only
         replayed_for_token = False
+        maybe_applied = False  # an earlier attempt may have been applied, its answer lost
         attempt = 0
         while True:
             attempt += 1
@@ -438,6 +459,14 @@ class Transport:
             except _Retryable as retry:
                 failure = retry
             except GizwitsAPIError as err:
+                if maybe_applied and err.error_code in gone_codes:
+                    _LOGGER.debug(
+                        "%s %s: resent, and the target is gone (%s): the earlier attempt did it",
+                        method,
+                        path,
+                        err.error_code,
+                    )
+                    return None
                 if isinstance(err, GizwitsRateLimitError):
                     # Throttled beyond the wait we would sleep: everyone sharing the
                     # limiter holds off all the same.
@@ -469,6 +498,8 @@ class Transport:
                     raise error
                 failure = _Retryable(error)
             if failure is None:
+                if maybe_applied and on_resend is not None:
+                    return on_resend(result)
                 return result
             await self._pause_everyone(failure.retry_after)
             # Raised outside the except block: the error chains to nothing, so no aiohttp
@@ -479,6 +510,7 @@ class Transport:
             delay = budget.next_delay(failure, loop.time())
             if delay is None:
                 raise failure.error
+            maybe_applied = maybe_applied or _may_have_applied(failure.error)
             _LOGGER.debug(
                 "%s %s: attempt %d failed (%s), retrying in %.2fs",
                 method,

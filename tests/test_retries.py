@@ -14,9 +14,11 @@ from gizwits_async import (
     GizwitsAPIError,
     GizwitsClient,
     GizwitsConnectionError,
+    GizwitsNotFoundError,
     GizwitsRateLimitError,
     GizwitsServerError,
     GizwitsTimeoutError,
+    SceneTask,
 )
 from gizwits_async._transport import parse_retry_after
 from gizwits_async.simulator import GizwitsSimulator
@@ -217,3 +219,68 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("-3") == 0.0
     date = email.utils.formatdate(1000.0 + 20, usegmt=True)
     assert parse_retry_after(date, now=1000.0) == 20.0
+
+
+# -- a resend after a lost answer ------------------------------------------------------------
+
+SCENE = "/app/scene/.*"
+UNBIND = "/app/bindings"
+
+
+async def test_a_scene_missing_on_the_first_attempt_is_an_error(
+    client: GizwitsClient, sleeps: SleepRecorder
+) -> None:
+    with pytest.raises(GizwitsNotFoundError) as caught:
+        await client.scenes.delete("nosuchscene0000000000000")
+    assert caught.value.error_code == ErrorCode.SCENE_NOT_FOUND
+    assert sleeps.calls == []
+
+
+async def test_a_resend_after_a_throttled_attempt_reports_a_missing_scene(
+    sim: GizwitsSimulator, client: GizwitsClient, sleeps: SleepRecorder
+) -> None:
+    # A throttled attempt did nothing, so "not found" on its resend is the truth.
+    sim.faults.add(method="DELETE", path=SCENE, status=429, retry_after="1")
+    with pytest.raises(GizwitsNotFoundError) as caught:
+        await client.scenes.delete("nosuchscene0000000000000")
+    assert caught.value.error_code == ErrorCode.SCENE_NOT_FOUND
+    assert sim.count("DELETE", SCENE) == 2
+    assert sleeps.calls == [1.0]
+
+
+async def test_a_resend_after_a_lost_answer_takes_not_found_for_the_first_attempts_work(
+    sim: GizwitsSimulator, client: GizwitsClient, sleeps: SleepRecorder
+) -> None:
+    # The 502 came after the scene's handler ran: the resend finds it gone, which is done.
+    scene_id = await client.scenes.create("doomed", [SceneTask.delay(10)])
+    sim.reset_counters()
+    sim.faults.add(method="DELETE", path=SCENE, status=502, after_handler=True)
+    await client.scenes.delete(scene_id)
+    assert sim.count("DELETE", SCENE) == 2
+    assert scene_id not in sim.state.automation.scenes
+    assert len(sleeps.calls) == 1
+
+
+async def test_an_unbind_resent_after_a_lost_answer_calls_its_failed_dids_uncertain(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str, sleeps: SleepRecorder
+) -> None:
+    done = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    sim.faults.add(method="DELETE", path=UNBIND, status=500, after_handler=True)
+    result = await client.bindings.unbind([done])
+    assert sim.count("DELETE", UNBIND) == 2
+    assert sim.state.binding(alice_uid, done) is None
+    # The resend found the did unbound already and said "failed"; the SDK cannot tell that
+    # from a real refusal, so it says neither.
+    assert (result.success, result.failed, result.uncertain) == ([], [], [done])
+    assert result.ok is False
+
+
+async def test_an_unbind_resent_after_a_throttled_attempt_keeps_its_failures(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str, sleeps: SleepRecorder
+) -> None:
+    mine = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    stranger = sim.add_device(PRODUCT_KEY)
+    sim.faults.add(method="DELETE", path=UNBIND, status=429, retry_after="1")
+    result = await client.bindings.unbind([mine, stranger])
+    assert sim.count("DELETE", UNBIND) == 2
+    assert (result.success, result.failed, result.uncertain) == ([mine], [stranger], [])

@@ -11,10 +11,15 @@ from gizwits_async import (
     ErrorCode,
     GizwitsAPIError,
     GizwitsClient,
+    GizwitsConnectionError,
     GizwitsDeviceOfflineError,
+    GizwitsError,
     GizwitsNotFoundError,
+    GizwitsRateLimitError,
     GizwitsResponseError,
     GizwitsServerError,
+    GizwitsTimeoutError,
+    _transport,
 )
 from tests.conftest import SleepRecorder
 
@@ -131,3 +136,20 @@ async def test_server_error_class_for_5xx_without_code(mocked_client: GizwitsCli
         with pytest.raises(GizwitsServerError) as caught:
             await mocked_client.system.status()
     assert caught.value.status == 503
+
+
+@pytest.mark.parametrize(
+    ("error", "applied"),
+    [
+        (GizwitsTimeoutError("GET /x: no connection within 1.0s", request_sent=False), False),
+        (GizwitsTimeoutError("GET /x: no response within 1.0s", request_sent=True), True),
+        (GizwitsConnectionError("GET /x: cannot connect", request_sent=False), False),
+        (GizwitsConnectionError("GET /x: ServerDisconnectedError"), True),
+        (GizwitsRateLimitError(429, None, "throttled", None), False),
+        (GizwitsServerError(502, None, "bad gateway", None), True),
+    ],
+)
+def test_only_an_attempt_that_may_have_reached_the_cloud_counts_as_maybe_applied(
+    error: GizwitsError, applied: bool
+) -> None:
+    assert _transport._may_have_applied(error) is applied

@@ -13,16 +13,22 @@ from gizwits_async.models._converter import epoch_or_none, extra_field, wire
 
 @attrs.frozen
 class UnbindResult:
-    """``DELETE /app/bindings``: which dids were unbound and which were not."""
+    """``DELETE /app/bindings``: which dids were unbound and which were not.
+
+    ``uncertain``: when the call had to be resent after an attempt whose answer was lost, the
+    dids the resend reported as failed. The lost attempt may have unbound them (a did no
+    longer bound fails to unbind); ``bindings.list()`` tells.
+    """
 
     success: list[str] = attrs.field(factory=list)
     failed: list[str] = attrs.field(factory=list)
+    uncertain: list[str] = attrs.field(factory=list)
     extra: dict[str, Any] = extra_field()
 
     @property
     def ok(self) -> bool:
-        """True when every did was unbound."""
-        return not self.failed
+        """True when every did is known to be unbound."""
+        return not self.failed and not self.uncertain
 
 
 @attrs.frozen

@@ -65,17 +65,23 @@ class GroupChangeDetail:
 @attrs.frozen
 class GroupChangeResult:
     """The dids a group change applied to and those it did not; one failing did never
-    fails the others."""
+    fails the others.
+
+    ``uncertain``: when a removal had to be resent after an attempt whose answer was lost,
+    the dids the resend reported as failed. The lost attempt may have removed them (a did no
+    longer in the group fails to be removed); ``groups.devices()`` tells.
+    """
 
     success: list[str] = wire(factory=list, struct_hook=_list_or_empty)
     failed: list[str] = wire(factory=list, struct_hook=_list_or_empty)
     detail: list[GroupChangeDetail] = wire(factory=list, struct_hook=_list_or_empty)
+    uncertain: list[str] = attrs.field(factory=list)
     extra: dict[str, Any] = extra_field()
 
     @property
     def ok(self) -> bool:
-        """True when every did was added or removed."""
-        return not self.failed
+        """True when every did is known to be added or removed."""
+        return not self.failed and not self.uncertain
 
     def errors(self) -> dict[str, GroupChangeDetail]:
         """The detail of each failed did, when the server gave one."""

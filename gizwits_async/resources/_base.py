@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+
 from gizwits_async._transport import Transport
 from gizwits_async.models._envelopes import Into
+from gizwits_async.models.bindings import UnbindResult
+from gizwits_async.models.groups import GroupChangeResult
 
 if TYPE_CHECKING:
     from gizwits_async.client import GizwitsClient
 
 T = TypeVar("T")
+
+
+Outcome = TypeVar("Outcome", UnbindResult, GroupChangeResult)
+
+
+def failed_as_uncertain(result: Outcome) -> Outcome:
+    """``on_resend`` of a per-did removal: a did the resend reports failed may have been
+    removed by the attempt whose answer was lost, so it is uncertain rather than failed."""
+    return attrs.evolve(result, failed=[], uncertain=[*result.uncertain, *result.failed])
 
 
 class Resource:

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from gizwits_async._validate import did_list, path_segment, require_text
-from gizwits_async.errors import GizwitsConfigurationError
+from gizwits_async.errors import ErrorCode, GizwitsConfigurationError
 from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.devices import Device
 from gizwits_async.pagination import AsyncPaginator, skip_limit
-from gizwits_async.resources._base import Resource
+from gizwits_async.resources._base import Resource, failed_as_uncertain
 
 _DEVICES: Key[list[Device]] = Key("devices", ListOf(Device))
 TIMESTAMP_HEADER: Final = "X-Gizwits-Timestamp"
@@ -106,7 +106,13 @@ class BindingsResource(Resource):
         if not checked:
             raise ValueError("give at least one did to unbind")
         body = {"devices": [{"did": did} for did in checked]}
-        return await self._fetch("DELETE", "/app/bindings", json_body=body, into=UnbindResult)
+        return await self._fetch(
+            "DELETE",
+            "/app/bindings",
+            json_body=body,
+            into=UnbindResult,
+            on_resend=failed_as_uncertain,
+        )
 
     async def update(
         self,
@@ -140,7 +146,9 @@ class BindingsResource(Resource):
         """``DELETE /app/{did}/bindings?uid=``: the owner unbinds a guest."""
         path = f"/app/{path_segment(did, 'did')}/bindings"
         params = {"uid": require_text(uid, "uid")}
-        await self._transport.request("DELETE", path, params=params)
+        await self._transport.request(
+            "DELETE", path, params=params, gone_codes=(ErrorCode.NOT_FOUND_GUEST,)
+        )
 
     def list(
         self,

@@ -10,7 +10,7 @@ from gizwits_async._validate import command_body, did_list, path_segment, requir
 from gizwits_async.bulk import BulkResult, run_bulk
 from gizwits_async.models._envelopes import Key, ListOf, Shape
 from gizwits_async.models.groups import Group, GroupChangeResult, GroupControlResult, GroupDevice
-from gizwits_async.resources._base import Resource
+from gizwits_async.resources._base import Resource, failed_as_uncertain
 
 GROUP_PATH = "/app/group"
 
@@ -83,7 +83,9 @@ class GroupsResource(Resource):
         """``DELETE /app/group/{id}/devices``: take devices out of the group."""
         path = _group_path(group_id, "/devices")
         body = _dids_body(dids)
-        return await self._fetch("DELETE", path, json_body=body, into=GroupChangeResult)
+        return await self._fetch(
+            "DELETE", path, json_body=body, into=GroupChangeResult, on_resend=failed_as_uncertain
+        )
 
     async def control(
         self,

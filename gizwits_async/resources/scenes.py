@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gizwits_async._validate import path_segment, require_text
+from gizwits_async.errors import ErrorCode
 from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.scenes import (
     DatapointsArg,
@@ -70,7 +71,8 @@ class ScenesResource(Resource):
 
     async def delete(self, scene_id: str) -> None:
         """``DELETE /app/scene/{id}``."""
-        await self._transport.request("DELETE", f"/app/scene/{path_segment(scene_id, 'scene_id')}")
+        path = f"/app/scene/{path_segment(scene_id, 'scene_id')}"
+        await self._transport.request("DELETE", path, gone_codes=(ErrorCode.SCENE_NOT_FOUND,))
 
     async def run(self, scene_id: str) -> None:
         """``POST /app/scene/{id}/task``: start the scene; ``run_status`` tells how it goes."""

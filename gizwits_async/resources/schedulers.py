@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gizwits_async._validate import id_value, path_segment
+from gizwits_async.errors import ErrorCode
 from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.schedules import Schedule
 from gizwits_async.pagination import AsyncPaginator, skip_limit
@@ -29,6 +30,8 @@ def _device_body(did: str, schedule: Any) -> dict[str, Any]:
 _SCHEDULES: ListOf[Schedule] = ListOf(Schedule)
 _ID: Key[str] = Key("id", str)
 _COMMON_PATH = "/app/common_scheduler"
+# What a resent delete finds when its lost first attempt removed the schedule.
+_SCHEDULE_GONE = (ErrorCode.SCHEDULER_NOT_FOUND,)
 
 
 def _device_path(did: str, schedule_id: str | None = None) -> str:
@@ -62,7 +65,9 @@ class SchedulersResource(Resource):
 
     async def delete(self, did: str, schedule_id: str) -> None:
         """``DELETE /app/devices/{did}/scheduler/{id}``."""
-        await self._transport.request("DELETE", _device_path(did, schedule_id))
+        await self._transport.request(
+            "DELETE", _device_path(did, schedule_id), gone_codes=_SCHEDULE_GONE
+        )
 
 
 class CommonSchedulersResource(Resource):
@@ -107,4 +112,4 @@ class CommonSchedulersResource(Resource):
     async def delete(self, schedule_id: str) -> None:
         """``DELETE /app/common_scheduler/{id}``."""
         path = f"{_COMMON_PATH}/{path_segment(schedule_id, 'schedule_id')}"
-        await self._transport.request("DELETE", path)
+        await self._transport.request("DELETE", path, gone_codes=_SCHEDULE_GONE)

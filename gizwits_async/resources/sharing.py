@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gizwits_async._validate import id_value, path_segment, require_text
+from gizwits_async.errors import ErrorCode
 from gizwits_async.models.sharing import (
     Sharing,
     SharingInvitation,
@@ -112,7 +113,8 @@ class SharingResource(Resource):
         """``DELETE /app/sharing/{id}``: withdraw a pending invitation or take back an
         accepted share (the guest loses the device). Owner only."""
         path = f"{SHARING_PATH}/{path_segment(sharing_id, 'sharing_id')}"
-        await self._transport.request("DELETE", path)
+        gone = (ErrorCode.SHARING_ALREADY_CANCELLED,)
+        await self._transport.request("DELETE", path, gone_codes=gone)
 
     async def accept(self, sharing_id: int | str) -> None:
         """``PUT /app/sharing/{id}?status=1``: accept an invitation; you become a guest."""
