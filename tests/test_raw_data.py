@@ -476,6 +476,33 @@ async def test_a_wrong_type_in_an_entry_names_the_field_method_and_path(
     assert caught.value.status == 200
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"type": "dev2app", "timestamp": 1.0, "payload_bin": None},
+        {"type": "dev2app", "timestamp": 1.0, "payload_bin": None, "ip": None},
+        {"type": "app2dev", "timestamp": 1.0, "payload_bin": None, "uid": "u1"},
+        {"type": "dev2app", "timestamp": 1.0},
+    ],
+)
+def test_a_null_or_missing_payload_reads_as_empty_on_every_path(entry: dict[str, Any]) -> None:
+    decoded = decode(entry, RawDataEntry)
+    assert (decoded.payload_bin, decoded.payload, decoded.ip) == ("", b"", None)
+    assert decoded.uid == entry.get("uid")
+    assert decoded.extra == {}
+
+
+def test_an_entrys_extra_is_its_own_and_read_only() -> None:
+    plain = decode({"type": "dev2app", "timestamp": 1.0, "payload_bin": "0a"}, RawDataEntry)
+    odd = decode({"type": "dev2app", "timestamp": 2.0, "qos": 1, "ip": "1.2.3.4"}, RawDataEntry)
+    # A key the model does not name is counted out of the usual entry's quick path.
+    assert (odd.ip, odd.extra, plain.extra) == ("1.2.3.4", {"qos": 1}, {})
+    with pytest.raises(TypeError):
+        odd.extra["qos"] = 2  # type: ignore[index]
+    with pytest.raises(TypeError):
+        plain.extra["qos"] = 2  # type: ignore[index]
+
+
 def test_the_strict_converter_refuses_unknown_keys_and_values_of_entries() -> None:
     strict = make_converter(strict=True)
     with pytest.raises(GizwitsResponseError, match="unknown keys"):

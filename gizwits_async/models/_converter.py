@@ -328,9 +328,11 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     # handling of plain enums.
     converter.register_structure_hook(LenientEnum, _lenient_enum_hook(strict=strict))
     # Models that decode themselves (RawDataEntry, built by the 100,000) keep the strictness.
+    # Lenient is from_wire's default: its hook is the method itself, which a call reaches
+    # without merging keyword arguments (a partial's cost, per entry).
     converter.register_structure_hook_factory(
         lambda cl: isinstance(cl, type) and hasattr(cl, "from_wire"),
-        lambda cl: functools.partial(cl.from_wire, strict=strict),
+        lambda cl: functools.partial(cl.from_wire, strict=True) if strict else cl.from_wire,
     )
     converter.register_structure_hook_factory(
         _has_extra,

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 from gizwits_async.models._converter import FieldError, LenientEnum, to_utc_datetime
@@ -34,7 +36,8 @@ _SOURCES: Final = RawDataSource._value2member_map_
 _KNOWN: Final = frozenset(
     {"type", "timestamp", "payload_bin", "ip", "source", "uid", "appid", "payload"}
 )
-_COMMON: Final = frozenset({"type", "timestamp", "payload_bin", "ip"})
+# The ``extra`` of the usual entry: one shared empty mapping, read-only like the entry.
+_NO_EXTRA: Final[Mapping[str, Any]] = MappingProxyType({})
 _TEXT_FIELDS: Final = ("ip", "uid", "appid")
 
 
@@ -47,7 +50,8 @@ class RawDataEntry(NamedTuple):
     in some regions). ``payload_bin`` is the hex of a command or report (``payload`` gives
     its bytes); ``payload_data`` is the ``payload`` object of presence entries (e.g.
     ``{"keep_alive": 130}``). ``source``, ``uid`` and ``appid`` are only sent for
-    ``app2dev`` entries. Fields the model does not name are in ``extra``.
+    ``app2dev`` entries. Fields the model does not name are in ``extra`` (a read-only
+    mapping).
     """
 
     type: RawDataType
@@ -58,7 +62,7 @@ class RawDataEntry(NamedTuple):
     uid: str | None = None
     appid: str | None = None
     payload_data: dict[str, Any] | None = None
-    extra: dict[str, Any] = {}  # noqa: RUF012 - from_wire gives every entry its own
+    extra: Mapping[str, Any] = _NO_EXTRA
 
     @property
     def timestamp(self) -> datetime:
@@ -85,15 +89,21 @@ class RawDataEntry(NamedTuple):
         kind = _TYPES.get(kind) if kind.__class__ is str else None
         if kind is None:
             kind = _enum(data, "type", RawDataType, strict=strict)
-        payload_bin = get("payload_bin", "")
+        payload_bin = get("payload_bin")
         ip = get("ip")
-        # Most entries: no optional field to check but ip.
+        # Most entries: no key but type, timestamp (both present, or the lines above raised),
+        # payload_bin and ip. Counting them is cheaper than comparing key sets; a key given
+        # as null is not counted and takes the full path below.
         if (
-            data.keys() <= _COMMON
-            and payload_bin.__class__ is str
+            len(data) == 2 + (payload_bin is not None) + (ip is not None)
+            and (payload_bin is None or payload_bin.__class__ is str)
             and (ip is None or ip.__class__ is str)
         ):
-            return _new(cls, (kind, epoch, payload_bin, ip, None, None, None, None, {}))
+            return _new(
+                cls, (kind, epoch, payload_bin or "", ip, None, None, None, None, _NO_EXTRA)
+            )
+        if payload_bin is None:
+            payload_bin = ""
         ip, source, uid, appid, payload = (
             get("ip"),
             get("source"),
@@ -110,17 +120,18 @@ class RawDataEntry(NamedTuple):
             or payload is not None
         ):
             source = _check_optional(data, strict=strict)
-        extra: dict[str, Any] = {}
+        extra = _NO_EXTRA
         if not data.keys() <= _KNOWN:
             if strict:
                 raise ValueError(f"unknown keys {sorted(data.keys() - _KNOWN)}")
-            extra = {key: data[key] for key in data.keys() - _KNOWN}
+            extra = MappingProxyType({key: data[key] for key in data.keys() - _KNOWN})
         return _new(cls, (kind, epoch, payload_bin, ip, source, uid, appid, payload, extra))
 
 
 def _check_optional(data: dict[str, Any], *, strict: bool) -> RawDataSource | None:
     """The fields most entries lack, checked one by one; the decoded ``source``."""
-    if data.get("payload_bin", "").__class__ is not str:
+    payload_bin = data.get("payload_bin")
+    if payload_bin is not None and payload_bin.__class__ is not str:
         raise FieldError("payload_bin", TypeError("expected a hex string"))
     for name in _TEXT_FIELDS:
         value = data.get(name)
