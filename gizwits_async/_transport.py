@@ -459,6 +459,7 @@ class Transport:
             except _Retryable as retry:
                 failure = retry
             except GizwitsAPIError as err:
+                err.resent_after_lost_answer = maybe_applied
                 if maybe_applied and err.error_code in gone_codes:
                     _LOGGER.debug(
                         "%s %s: resent, and the target is gone (%s): the earlier attempt did it",

@@ -226,7 +226,12 @@ class GizwitsAPIError(GizwitsError):
 
     ``method`` and ``path`` name the request (None for errors built outside a request);
     ``error_code_text`` keeps a string code as the server spelled it (``"010201"``).
+    ``resent_after_lost_answer`` is True when this answer came to a resend of the call after
+    an attempt that may have been applied with its answer lost (a timeout or reset after
+    sending, a 5xx): a "not found" or "already done" may then be that attempt's own work.
     """
+
+    resent_after_lost_answer: bool = False
 
     def __init__(
         self,
@@ -268,7 +273,12 @@ class GizwitsAPIError(GizwitsError):
 
 
 def _request_state(error: GizwitsAPIError) -> dict[str, Any]:
-    return {"method": error.method, "path": error.path, "error_code_text": error.error_code_text}
+    return {
+        "method": error.method,
+        "path": error.path,
+        "error_code_text": error.error_code_text,
+        "resent_after_lost_answer": error.resent_after_lost_answer,
+    }
 
 
 class GizwitsAuthError(GizwitsAPIError):

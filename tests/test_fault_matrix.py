@@ -154,8 +154,8 @@ FAULTS: Final[dict[str, dict[str, Any]]] = {
 # A one-shot call (DELETE, DELETE_READ) is resent like any idempotent one; when the fault hit
 # after the handler ran, the resend finds its target gone: GONE, what ``Call.gone`` says. A
 # delete whose "already gone" code is exact (scene, schedule, share, guest not found) takes it
-# for the success it is; one whose code could mean anything (9015 for groups and rules) or
-# that another user's answer could explain (9089 for share answers) raises it; a per-did
+# for the success it is; a share answer's "already answered" (9089) is checked on the record;
+# one whose code could mean anything (9015 for groups and rules) raises it; a per-did
 # removal moves the dids the resend lists as failed to ``uncertain``. Only messages.delete
 # (9098 ignored however it came) is a SET.
 EXPECTED: Final[dict[str, tuple[Outcome, ...]]] = {
@@ -797,7 +797,7 @@ CALLS: Final[dict[str, Call]] = {
         "/app/sharing/[0-9]+",
         _accept_a_new_share,
         applied=_shares_in(sharing.ACCEPTED, "accept"),
-        gone=AfterApplied(GizwitsAPIError, ErrorCode.SHARING_IS_COMPLETED),
+        gone=AfterApplied(answer=None),  # SHARING_IS_COMPLETED, and the record says so
     ),
     "sharing.reject": Call(
         Kind.DELETE,
@@ -805,7 +805,7 @@ CALLS: Final[dict[str, Call]] = {
         "/app/sharing/[0-9]+",
         _reject_a_new_share,
         applied=_shares_in(sharing.REJECTED, "reject"),
-        gone=AfterApplied(GizwitsAPIError, ErrorCode.SHARING_IS_COMPLETED),
+        gone=AfterApplied(answer=None),  # SHARING_IS_COMPLETED, and the record says so
     ),
     "bindings.remove_guest": Call(
         Kind.DELETE,

@@ -26,7 +26,7 @@ from gizwits_async import (
 from gizwits_async.models import decode, make_converter
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.sharing import mask_email, mask_name, mask_phone
-from tests.conftest import PRODUCT_KEY, ClientFactory
+from tests.conftest import PRODUCT_KEY, ClientFactory, SleepRecorder
 
 STRICT = make_converter(strict=True)
 BOB = "bobby"
@@ -121,6 +121,58 @@ async def test_accept_and_reject_send_put_with_status(
     ]
     records = {s.id: s.status for s in await client.sharing.list(0).collect()}
     assert records == {first.id: SharingStatus.REJECTED, second.id: SharingStatus.ACCEPTED}
+
+
+ANSWER = r"/app/sharing/\d+"
+
+
+async def test_an_accept_resent_after_a_lost_answer_reads_the_record_and_succeeds(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    bob: GizwitsClient,
+    did: str,
+    sleeps: SleepRecorder,
+) -> None:
+    invitation = await client.sharing.create(did=did, username=BOB)
+    # Accepted, then the answer lost: the resend hears "already answered" (9089).
+    sim.faults.add(method="PUT", path=ANSWER, status=502, after_handler=True)
+    await bob.sharing.accept(sid(invitation))
+    assert sim.count("PUT", ANSWER) == 2
+    [read_back] = sim.requests_to("GET", "/app/sharing")
+    assert read_back.query == {"sharing_type": "1", "status": "1", "skip": "0", "limit": "20"}
+    assert did in await bound_dids(bob)
+
+
+async def test_an_answer_resent_after_a_lost_answer_raises_when_the_record_disagrees(
+    sim: GizwitsSimulator,
+    client: GizwitsClient,
+    bob: GizwitsClient,
+    did: str,
+    sleeps: SleepRecorder,
+) -> None:
+    invitation = await client.sharing.create(did=did, username=BOB)
+    await bob.sharing.reject(sid(invitation))
+    # Reset before the handler: nothing applied, but the client cannot know; the record
+    # says rejected, so the accept's 9089 stands.
+    sim.faults.add(method="PUT", path=ANSWER, reset=True)
+    with pytest.raises(GizwitsAPIError) as caught:
+        await bob.sharing.accept(sid(invitation))
+    assert caught.value.error_code == ErrorCode.SHARING_IS_COMPLETED
+    assert caught.value.resent_after_lost_answer is True
+    assert len(sim.requests_to("GET", "/app/sharing")) == 1
+    assert did not in await bound_dids(bob)
+
+
+async def test_an_answer_to_an_answered_share_is_an_error_without_reading_back(
+    sim: GizwitsSimulator, client: GizwitsClient, bob: GizwitsClient, did: str
+) -> None:
+    invitation = await client.sharing.create(did=did, username=BOB)
+    await bob.sharing.accept(sid(invitation))
+    with pytest.raises(GizwitsAPIError) as caught:
+        await bob.sharing.reject(sid(invitation))
+    assert caught.value.error_code == ErrorCode.SHARING_IS_COMPLETED
+    assert caught.value.resent_after_lost_answer is False
+    assert sim.requests_to("GET", "/app/sharing") == []
 
 
 async def test_cancelling_a_pending_share_tells_the_owner_only(

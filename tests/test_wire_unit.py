@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 
 import pytest
@@ -153,3 +154,13 @@ def test_only_an_attempt_that_may_have_reached_the_cloud_counts_as_maybe_applied
     error: GizwitsError, applied: bool
 ) -> None:
     assert _transport._may_have_applied(error) is applied
+
+
+def test_an_api_errors_copy_keeps_the_request_and_the_resend_flag() -> None:
+    error = GizwitsNotFoundError(404, 9220, "scene not found!", method="DELETE", path="/app/x")
+    error.resent_after_lost_answer = True
+    clone = copy.copy(error)
+    assert (clone.method, clone.path, clone.error_code) == ("DELETE", "/app/x", 9220)
+    assert clone.resent_after_lost_answer is True
+    assert str(clone) == str(error)
+    assert GizwitsNotFoundError(404, 9220).resent_after_lost_answer is False

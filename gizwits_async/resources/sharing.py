@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gizwits_async._validate import id_value, path_segment, require_text
-from gizwits_async.errors import ErrorCode
+from gizwits_async.errors import ErrorCode, GizwitsAPIError
 from gizwits_async.models.sharing import (
     Sharing,
+    SharingDirection,
     SharingInvitation,
     SharingQRInfo,
     SharingStatus,
@@ -118,15 +119,32 @@ class SharingResource(Resource):
 
     async def accept(self, sharing_id: int | str) -> None:
         """``PUT /app/sharing/{id}?status=1``: accept an invitation; you become a guest."""
-        await self._answer(sharing_id, 1)
+        await self._answer(sharing_id, SharingStatus.ACCEPTED)
 
     async def reject(self, sharing_id: int | str) -> None:
         """``PUT /app/sharing/{id}?status=2``: decline an invitation."""
-        await self._answer(sharing_id, 2)
+        await self._answer(sharing_id, SharingStatus.REJECTED)
 
-    async def _answer(self, sharing_id: int | str, status: int) -> None:
+    async def _answer(self, sharing_id: int | str, status: SharingStatus) -> None:
         path = f"{SHARING_PATH}/{path_segment(sharing_id, 'sharing_id')}"
-        await self._transport.request("PUT", path, params={"status": status})
+        try:
+            await self._transport.request("PUT", path, params={"status": int(status)})
+        except GizwitsAPIError as err:
+            # "Already answered" on a resend may be the lost first attempt's own answer, or
+            # another app's: the record says which.
+            if err.error_code != ErrorCode.SHARING_IS_COMPLETED or not err.resent_after_lost_answer:
+                raise
+            if not await self._stands_at(sharing_id, status):
+                raise
+
+    async def _stands_at(self, sharing_id: int | str, status: SharingStatus) -> bool:
+        """Whether the received invitation ``sharing_id`` is at ``status`` (one list walk)."""
+        wanted = str(sharing_id)
+        received = self.list(SharingDirection.RECEIVED, status=status)
+        async for share in received:
+            if str(share.id) == wanted:
+                return True
+        return False
 
     async def qr_info(self, code: str) -> SharingQRInfo:
         """``GET /app/sharing/code/{code}``: what a share QR code offers. ``code`` is the code
