@@ -77,8 +77,33 @@ class RawDataEntry(NamedTuple):
     @classmethod
     def from_wire(cls, data: Any, _: Any = None, *, strict: bool = False) -> RawDataEntry:
         """Decode one entry; a known field of the wrong type raises ``FieldError`` naming it
-        (strict: unknown keys and unknown enum values too). The usual entry takes the first
-        branch of every test."""
+        (strict: unknown keys and unknown enum values too).
+
+        The usual entry (a known type, a numeric timestamp, nothing but ``payload_bin`` and
+        ``ip`` besides, both text) is built here in one step; counting its keys is cheaper
+        than comparing key sets, and a key given as null is not counted. Anything else takes
+        ``_decoded``, which checks field by field."""
+        try:
+            kind = _TYPES[data["type"]]
+            epoch = data["timestamp"]
+        except (KeyError, TypeError, IndexError):
+            return cls._decoded(data, strict=strict)
+        payload_bin = data.get("payload_bin")
+        ip = data.get("ip")
+        if (
+            data.__class__ is dict
+            and (epoch.__class__ is float or epoch.__class__ is int)
+            and len(data) == 2 + (payload_bin is not None) + (ip is not None)
+            and (payload_bin is None or payload_bin.__class__ is str)
+            and (ip is None or ip.__class__ is str)
+        ):
+            return _new(
+                cls, (kind, epoch, payload_bin or "", ip, None, None, None, None, _NO_EXTRA)
+            )
+        return cls._decoded(data, strict=strict)
+
+    @classmethod
+    def _decoded(cls, data: Any, *, strict: bool) -> RawDataEntry:
         if data.__class__ is not dict:
             raise TypeError(f"a raw_data entry is a JSON object, got {type(data).__name__}")
         get = data.get
@@ -90,18 +115,6 @@ class RawDataEntry(NamedTuple):
         if kind is None:
             kind = _enum(data, "type", RawDataType, strict=strict)
         payload_bin = get("payload_bin")
-        ip = get("ip")
-        # Most entries: no key but type, timestamp (both present, or the lines above raised),
-        # payload_bin and ip. Counting them is cheaper than comparing key sets; a key given
-        # as null is not counted and takes the full path below.
-        if (
-            len(data) == 2 + (payload_bin is not None) + (ip is not None)
-            and (payload_bin is None or payload_bin.__class__ is str)
-            and (ip is None or ip.__class__ is str)
-        ):
-            return _new(
-                cls, (kind, epoch, payload_bin or "", ip, None, None, None, None, _NO_EXTRA)
-            )
         if payload_bin is None:
             payload_bin = ""
         ip, source, uid, appid, payload = (
