@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 import attrs
 
 from gizwits_async.simulator import GizwitsSimulator
+from gizwits_async.simulator.raw_log import spread_entries
 
 PRODUCT_KEY = "bench0000000000000000000000000000"
 USERNAME = "bench"
@@ -190,13 +191,25 @@ class Server:
     dids: list[str]
     set_latency: Callable[[float], None]
     max_in_flight: Callable[[], int]
+    # With a raw log: the first device's log spans [start, end] (epoch seconds).
+    raw_window: tuple[int, int] = (0, 0)
 
 
-async def _serve(connection: Connection, devices: int) -> None:
+def _add_raw_log(sim: GizwitsSimulator, did: str, entries: int, days: int) -> tuple[int, int]:
+    """``entries`` log entries spread evenly over the ``days`` before now, on ``did``."""
+    end = int(sim.clock.now()) - 60
+    start = end - days * 86400
+    if entries:
+        sim.state.add_raw_log(did, spread_entries(entries, start=start, end=end))
+    return start, end
+
+
+async def _serve(connection: Connection, devices: int, raw_entries: int, raw_days: int) -> None:
     async with bench_simulator() as sim:
         uid = user_uid(sim)
         dids = [sim.add_device(PRODUCT_KEY, owner=uid) for _ in range(devices)]
-        connection.send((sim.base_url, sim.app_id, dids))
+        window = _add_raw_log(sim, dids[0], raw_entries, raw_days)
+        connection.send((sim.base_url, sim.app_id, dids, window))
         while True:
             if connection.poll():
                 command, value = connection.recv()
@@ -210,23 +223,28 @@ async def _serve(connection: Connection, devices: int) -> None:
             await asyncio.sleep(0.05)
 
 
-def serve_in_child(connection: Connection, devices: int) -> None:
-    """The child process: a simulator with ``devices`` devices, driven through the pipe."""
-    asyncio.run(_serve(connection, devices))
+def serve_in_child(connection: Connection, devices: int, raw_entries: int, raw_days: int) -> None:
+    """The child process: a simulator with ``devices`` devices (the first with a raw log of
+    ``raw_entries`` over ``raw_days``), driven through the pipe."""
+    asyncio.run(_serve(connection, devices, raw_entries, raw_days))
 
 
 @contextlib.asynccontextmanager
-async def child_simulator(devices: int) -> AsyncIterator[Server]:
+async def child_simulator(
+    devices: int, *, raw_entries: int = 0, raw_days: int = 14
+) -> AsyncIterator[Server]:
     """A simulator in a child process, as a real cloud does not share the client's CPU."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve_in_child, args=(theirs, devices), daemon=True)
+    process = context.Process(
+        target=serve_in_child, args=(theirs, devices, raw_entries, raw_days), daemon=True
+    )
     process.start()
     loop = asyncio.get_running_loop()
     if not await loop.run_in_executor(None, ours.poll, 60):
         process.kill()
         raise RuntimeError("the simulator process did not start")
-    base_url, app_id, dids = ours.recv()
+    base_url, app_id, dids, window = ours.recv()
 
     def set_latency(value: float) -> None:
         ours.send(("latency", value))
@@ -236,21 +254,24 @@ async def child_simulator(devices: int) -> AsyncIterator[Server]:
         return int(ours.recv())
 
     try:
-        yield Server(base_url, app_id, dids, set_latency, max_in_flight)
+        yield Server(base_url, app_id, dids, set_latency, max_in_flight, window)
     finally:
         ours.send(("stop", None))
         await loop.run_in_executor(None, process.join, 10)
 
 
 @contextlib.asynccontextmanager
-async def local_simulator(devices: int) -> AsyncIterator[Server]:
+async def local_simulator(
+    devices: int, *, raw_entries: int = 0, raw_days: int = 14
+) -> AsyncIterator[Server]:
     """The same simulator in this process (its work then lands on the client's loop)."""
     async with bench_simulator() as sim:
         uid = user_uid(sim)
         dids = [sim.add_device(PRODUCT_KEY, owner=uid) for _ in range(devices)]
+        window = _add_raw_log(sim, dids[0], raw_entries, raw_days)
 
         def set_latency(value: float) -> None:
             sim.latency = value
             sim.reset_counters()
 
-        yield Server(sim.base_url, sim.app_id, dids, set_latency, lambda: sim.max_in_flight)
+        yield Server(sim.base_url, sim.app_id, dids, set_latency, lambda: sim.max_in_flight, window)
