@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 
+import cattrs
 import pytest
 
-from gizwits_async.models import decode, make_converter
+from gizwits_async.models import decode
 from gizwits_async.models.datapoints import DatapointType, ProductDatapoints
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS
 from tests.conftest import DATAPOINT_FILES, FIXTURES, PRESET_DATAPOINTS
 
-STRICT = make_converter(strict=True)
 FILES = {path.name: path for path in DATAPOINT_FILES}
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_every_recorded_definition_decodes_strictly(name: str) -> None:
+def test_every_recorded_definition_decodes_strictly(name: str, strict: cattrs.Converter) -> None:
     data = json.loads(FILES[name].read_text(encoding="utf-8"))
-    product = decode(data, ProductDatapoints, converter=STRICT)
+    product = decode(data, ProductDatapoints, converter=strict)
     assert product.product_key == data["product_key"]
     assert len(product.datapoints) == sum(len(e["attrs"]) for e in data["entities"])
     assert all(p.type is not DatapointType.UNKNOWN for p in product.datapoints.values())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import cattrs
 import pytest
 
 from gizwits_async import (
@@ -18,11 +19,10 @@ from gizwits_async import (
     GroupChangeResult,
     GroupDevice,
 )
-from gizwits_async.models import decode, decode_list, make_converter
+from gizwits_async.models import decode, decode_list
 from gizwits_async.simulator import GizwitsSimulator
 from tests.conftest import PRODUCT_KEY, ClientFactory
 
-STRICT = make_converter(strict=True)
 OTHER_KEY = "a" * 32
 
 
@@ -256,7 +256,7 @@ async def test_bad_group_calls_are_refused_before_sending(
     assert sim.requests == []
 
 
-def test_the_docs_group_examples_decode_strictly() -> None:
+def test_the_docs_group_examples_decode_strictly(strict: cattrs.Converter) -> None:
     groups = decode_list(
         [
             {
@@ -277,7 +277,7 @@ def test_the_docs_group_examples_decode_strictly() -> None:
             },
         ],
         Group,
-        converter=STRICT,
+        converter=strict,
     )
     assert groups[0].created_at == datetime(2017, 9, 22, 9, 57, 44, tzinfo=UTC)
     assert (groups[1].product_key, groups[1].verbose_name) == (None, None)
@@ -292,7 +292,7 @@ def test_the_docs_group_examples_decode_strictly() -> None:
             }
         ],
         GroupDevice,
-        converter=STRICT,
+        converter=strict,
     )
     assert device.type is DeviceType.NORMAL
     result = decode(
@@ -309,7 +309,7 @@ def test_the_docs_group_examples_decode_strictly() -> None:
             "success": ["XD3GkbS21tynzwx9brzpEa"],
         },
         GroupChangeResult,
-        converter=STRICT,
+        converter=strict,
     )
     assert result.detail[0].error_code == ErrorCode.DEVICE_NOT_FOUND
 

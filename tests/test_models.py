@@ -16,7 +16,7 @@ from gizwits_async import (
     RawDataEntry,
     UserToken,
 )
-from gizwits_async.models import AppToken, ServiceStatus, User, decode, decode_list, make_converter
+from gizwits_async.models import AppToken, ServiceStatus, User, decode, decode_list
 from gizwits_async.models._converter import to_utc_datetime
 from gizwits_async.models._envelopes import (
     Key,
@@ -29,12 +29,10 @@ from gizwits_async.models._envelopes import (
 from gizwits_async.models.raw_data import RawDataSource
 from tests.conftest import FIXTURES, load_fixture
 
-STRICT = make_converter(strict=True)
 
-
-def test_every_bindings_entry_decodes_strictly() -> None:
+def test_every_bindings_entry_decodes_strictly(strict: cattrs.Converter) -> None:
     devices = decode_list(
-        load_fixture("real/bindings/heatzypy_devices.json")["devices"], Device, converter=STRICT
+        load_fixture("real/bindings/heatzypy_devices.json")["devices"], Device, converter=strict
     )
     assert len(devices) == 8
     first = devices[0]
@@ -46,9 +44,9 @@ def test_every_bindings_entry_decodes_strictly() -> None:
     assert devices[1].gw_did == ""
 
 
-def test_device_detail_decodes_strictly() -> None:
+def test_device_detail_decodes_strictly(strict: cattrs.Converter) -> None:
     device = decode(
-        load_fixture("real/device_detail/heatzypy_device_inea.json"), Device, converter=STRICT
+        load_fixture("real/device_detail/heatzypy_device_inea.json"), Device, converter=strict
     )
     assert device.did == "ZtTGUB8Li86z7TG9A7XTQY"
     assert device.product_name == "INEA"
@@ -64,9 +62,9 @@ def test_passcode_is_kept_out_of_repr() -> None:
 @pytest.mark.parametrize(
     "name", sorted(load_fixture("real/devdata_latest/heatzypy_attributes_by_product.json"))
 )
-def test_latest_bodies_decode_strictly(name: str) -> None:
+def test_latest_bodies_decode_strictly(name: str, strict: cattrs.Converter) -> None:
     body = load_fixture("real/devdata_latest/heatzypy_attributes_by_product.json")[name]
-    status = decode(body, DeviceStatus, converter=STRICT)
+    status = decode(body, DeviceStatus, converter=strict)
     assert status.attrs == body["attr"]
     assert status.updated_at is None
     assert status.has_data
@@ -85,7 +83,9 @@ def test_no_data_in_24_hours_is_explicit_not_1970() -> None:
         "real/composite_diagnostics/heatzypy_devices_rest.json",
     ],
 )
-def test_composite_entries_decode_and_keep_unknown_fields_in_extra(relative: str) -> None:
+def test_composite_entries_decode_and_keep_unknown_fields_in_extra(
+    relative: str, strict: cattrs.Converter
+) -> None:
     entries: dict[str, Any] = load_fixture(relative)
     for entry in entries.values():
         device = decode(entry, Device)
@@ -94,15 +94,15 @@ def test_composite_entries_decode_and_keep_unknown_fields_in_extra(relative: str
             if key in entry:
                 assert device.extra[key] == entry[key]
     with pytest.raises(GizwitsResponseError):
-        decode(next(iter(entries.values())), Device, converter=STRICT)
+        decode(next(iter(entries.values())), Device, converter=strict)
 
 
-def test_unknown_fields_go_to_extra_and_unknown_enums_to_unknown() -> None:
+def test_unknown_fields_go_to_extra_and_unknown_enums_to_unknown(strict: cattrs.Converter) -> None:
     device = decode({"did": "d", "role": "superuser", "brand_new": 1}, Device)
     assert device.role is DeviceRole.UNKNOWN
     assert device.extra == {"brand_new": 1}
     with pytest.raises(GizwitsResponseError):
-        decode({"did": "d", "role": "superuser"}, Device, converter=STRICT)
+        decode({"did": "d", "role": "superuser"}, Device, converter=strict)
 
 
 @pytest.mark.parametrize("expired_at", [1522745530, "1522745530", 1522745530.0])

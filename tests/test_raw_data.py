@@ -9,6 +9,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import cattrs
 import pytest
 
 from gizwits_async import (
@@ -20,7 +21,7 @@ from gizwits_async import (
     RawDataEntry,
     RawDataType,
 )
-from gizwits_async.models import decode, make_converter
+from gizwits_async.models import decode
 from gizwits_async.models.raw_data import RawDataSource
 from gizwits_async.simulator import GizwitsSimulator, RecordedRequest
 from gizwits_async.simulator.raw_log import spread_entries
@@ -503,8 +504,9 @@ def test_an_entrys_extra_is_its_own_and_read_only() -> None:
         plain.extra["qos"] = 2  # type: ignore[index]
 
 
-def test_the_strict_converter_refuses_unknown_keys_and_values_of_entries() -> None:
-    strict = make_converter(strict=True)
+def test_the_strict_converter_refuses_unknown_keys_and_values_of_entries(
+    strict: cattrs.Converter,
+) -> None:
     with pytest.raises(GizwitsResponseError, match="unknown keys"):
         decode({"type": "dev2app", "timestamp": 1.0, "qos": 1}, RawDataEntry, converter=strict)
     with pytest.raises(GizwitsResponseError, match="'type'"):

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import cattrs
 import pytest
 
 from gizwits_async import (
@@ -23,12 +24,11 @@ from gizwits_async import (
     SharingStatus,
     SharingType,
 )
-from gizwits_async.models import decode, make_converter
+from gizwits_async.models import decode
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.sharing import mask_email, mask_name, mask_phone
 from tests.conftest import PRODUCT_KEY, ClientFactory, SleepRecorder
 
-STRICT = make_converter(strict=True)
 BOB = "bobby"
 BOB_PASSWORD = "B0bby-secret-pw"
 BOB_EMAIL = "bobby@example.com"
@@ -629,15 +629,15 @@ DOC_SHARING = {
 }
 
 
-def test_the_docs_sharing_examples_decode_strictly() -> None:
-    record = decode(DOC_SHARING, Sharing, converter=STRICT)
+def test_the_docs_sharing_examples_decode_strictly(strict: cattrs.Converter) -> None:
+    record = decode(DOC_SHARING, Sharing, converter=strict)
     assert record.id == 10411
     assert record.status is SharingStatus.PENDING
     assert record.expired_at == datetime(2017, 7, 22, 9, 46, 56, tzinfo=UTC)
     invitation = decode(
         {"qr_content": "type=share&code=60a6cacabe4046f4aa25ac1f79d81a4f", "id": None},
         SharingInvitation,
-        converter=STRICT,
+        converter=strict,
     )
     assert invitation.code == "60a6cacabe4046f4aa25ac1f79d81a4f"
     assert "60a6caca" not in repr(invitation)
@@ -649,7 +649,7 @@ def test_the_docs_sharing_examples_decode_strictly() -> None:
             "expired_at": "2017-08-21T12:22:58Z",
         },
         SharingQRInfo,
-        converter=STRICT,
+        converter=strict,
     )
     assert info.owner == "G****s"
 
