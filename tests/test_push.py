@@ -424,7 +424,14 @@ async def test_a_callback_that_raises_is_logged_and_does_not_stop_the_others(
     event = await next_of(stream, AttrsEvent, did=lamps[0])
     while event.attrs != {"LED_R": 2}:
         event = await next_of(stream, AttrsEvent, did=lamps[0])
-    await asyncio.sleep(0.05)
+    # The callbacks run beside the stream: wait until the last report and every failure of
+    # the bad ones are through.
+    await until(
+        lambda: (
+            [e.attrs for e in good if isinstance(e, AttrsEvent)][-1:] == [{"LED_R": 2}]
+            and sum("raised" in r.getMessage() for r in caplog.records) >= 4
+        )
+    )
     assert [e.attrs for e in good if isinstance(e, AttrsEvent)][-2:] == [{"LED_R": 1}, {"LED_R": 2}]
     assert sum("raised" in r.getMessage() for r in caplog.records) >= 4
     unsubscribe()
