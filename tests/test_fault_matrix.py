@@ -156,7 +156,7 @@ FAULTS: Final[dict[str, dict[str, Any]]] = {
 # delete whose "already gone" code is exact (scene, schedule, share, guest not found) takes it
 # for the success it is; a share answer's "already answered" (9089) is checked on the record;
 # one whose code could mean anything (9015 for groups and rules) raises it; a per-did
-# removal moves the dids the resend lists as failed to ``uncertain``. Only messages.delete
+# removal reads back the dids the resend lists as failed. Only messages.delete
 # (9098 ignored however it came) is a SET.
 EXPECTED: Final[dict[str, tuple[Outcome, ...]]] = {
     "reset": (RETRIED, RETRIED, RETRIED, CONN, CONN, RETRIED, RETRIED),
@@ -815,15 +815,15 @@ CALLS: Final[dict[str, Call]] = {
         applied=_guests_removed,
         gone=AfterApplied(answer=None),  # NOT_FOUND_GUEST: the resend's success
     ),
-    # Per-did answers: the resend succeeds and lists the did it had unbound as failed, which
-    # the SDK reports as uncertain.
+    # Per-did answers: the resend succeeds and lists the did it had unbound as failed; the SDK
+    # reads the bindings (the group) back and finds it gone: a success.
     "bindings.unbind": Call(
         Kind.DELETE_READ,
         "DELETE",
         "/app/bindings",
         _unbind_a_new_lamp,
         applied=_unbound,
-        gone=AfterApplied(answer=(0, 0, 1)),
+        gone=AfterApplied(answer=(1, 0, 0)),
     ),
     "groups.remove_devices": Call(
         Kind.DELETE_READ,
@@ -831,7 +831,7 @@ CALLS: Final[dict[str, Call]] = {
         "/app/group/[^/]+/devices",
         _remove_a_new_member,
         applied=_members_removed,
-        gone=AfterApplied(answer=(0, 0, 1)),
+        gone=AfterApplied(answer=(1, 0, 0)),
     ),
     "bindings.bind_qrcode": Call(
         Kind.COMMAND, "POST", "/app/bind_latest", _bind_a_new_qrcode, applied=_bindings_of_alice

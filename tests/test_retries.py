@@ -261,18 +261,48 @@ async def test_a_resend_after_a_lost_answer_takes_not_found_for_the_first_attemp
     assert len(sleeps.calls) == 1
 
 
-async def test_an_unbind_resent_after_a_lost_answer_calls_its_failed_dids_uncertain(
+async def test_an_unbind_resent_after_a_lost_answer_reads_the_bindings_back(
     sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str, sleeps: SleepRecorder
 ) -> None:
     done = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    kept = sim.add_device(PRODUCT_KEY, owner=alice_uid)
     sim.faults.add(method="DELETE", path=UNBIND, status=500, after_handler=True)
     result = await client.bindings.unbind([done])
     assert sim.count("DELETE", UNBIND) == 2
     assert sim.state.binding(alice_uid, done) is None
-    # The resend found the did unbound already and said "failed"; the SDK cannot tell that
-    # from a real refusal, so it says neither.
+    # The resend found the did unbound already and said "failed"; one walk of the bindings
+    # (disabled ones included) shows it gone.
+    [read_back] = sim.requests_to("GET", UNBIND)
+    assert read_back.query["show_disabled"] == "1"
+    assert (result.success, result.failed, result.uncertain) == ([done], [], [])
+    assert result.ok is True
+    assert sim.state.binding(alice_uid, kept) is not None
+
+
+async def test_an_unbind_whose_read_back_fails_says_uncertain(
+    sim: GizwitsSimulator, make_client: ClientFactory, alice_uid: str, sleeps: SleepRecorder
+) -> None:
+    done = sim.add_device(PRODUCT_KEY, owner=alice_uid)
+    sim.faults.add(method="DELETE", path=UNBIND, status=500, after_handler=True)
+    sim.faults.add(method="GET", path=UNBIND, status=500, times=2)
+    async with make_client(max_retries=1) as client:
+        result = await client.bindings.unbind([done])
     assert (result.success, result.failed, result.uncertain) == ([], [], [done])
     assert result.ok is False
+
+
+async def test_a_group_removal_resent_after_a_lost_answer_reads_the_group_back(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str, sleeps: SleepRecorder
+) -> None:
+    member, other = (sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(2))
+    group_id = await client.groups.create("g", product_key=PRODUCT_KEY)
+    await client.groups.add_devices(group_id, [member, other])
+    members = f"/app/group/{group_id}/devices"
+    sim.faults.add(method="DELETE", path=members, reset=True, after_handler=True)
+    result = await client.groups.remove_devices(group_id, [member])
+    assert sim.count("DELETE", members) == 2
+    assert (result.success, result.failed, result.uncertain) == ([member], [], [])
+    assert [d.did for d in await client.groups.devices(group_id)] == [other]
 
 
 async def test_an_unbind_resent_after_a_throttled_attempt_keeps_its_failures(

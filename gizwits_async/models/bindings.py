@@ -16,8 +16,8 @@ class UnbindResult:
     """``DELETE /app/bindings``: which dids were unbound and which were not.
 
     ``uncertain``: when the call had to be resent after an attempt whose answer was lost, the
-    dids the resend reported as failed. The lost attempt may have unbound them (a did no
-    longer bound fails to unbind); ``bindings.list()`` tells.
+    dids the resend reported as failed (the lost attempt may have unbound them: a did no
+    longer bound fails to unbind) and that reading the bindings back could not sort out.
     """
 
     success: list[str] = attrs.field(factory=list)

@@ -68,8 +68,9 @@ class GroupChangeResult:
     fails the others.
 
     ``uncertain``: when a removal had to be resent after an attempt whose answer was lost,
-    the dids the resend reported as failed. The lost attempt may have removed them (a did no
-    longer in the group fails to be removed); ``groups.devices()`` tells.
+    the dids the resend reported as failed (the lost attempt may have removed them: a did no
+    longer in the group fails to be removed) and that reading the group back could not sort
+    out.
     """
 
     success: list[str] = wire(factory=list, struct_hook=_list_or_empty)

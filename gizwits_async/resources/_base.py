@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -25,6 +25,16 @@ def failed_as_uncertain(result: Outcome) -> Outcome:
     """``on_resend`` of a per-did removal: a did the resend reports failed may have been
     removed by the attempt whose answer was lost, so it is uncertain rather than failed."""
     return attrs.evolve(result, failed=[], uncertain=[*result.uncertain, *result.failed])
+
+
+def settled(result: Outcome, still_there: Collection[str]) -> Outcome:
+    """The uncertain dids of a removal sorted out by reading back what is still there: the
+    ones gone succeeded, the others failed."""
+    gone: list[str] = [did for did in result.uncertain if did not in still_there]
+    kept: list[str] = [did for did in result.uncertain if did in still_there]
+    return attrs.evolve(
+        result, success=[*result.success, *gone], failed=[*result.failed, *kept], uncertain=[]
+    )
 
 
 class Resource:

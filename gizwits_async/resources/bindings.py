@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Iterable
 from typing import Any, Final
 
 from gizwits_async._validate import did_list, path_segment, require_text
-from gizwits_async.errors import ErrorCode, GizwitsConfigurationError
+from gizwits_async.errors import ErrorCode, GizwitsConfigurationError, GizwitsError
 from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.devices import Device
 from gizwits_async.pagination import AsyncPaginator, skip_limit
-from gizwits_async.resources._base import Resource, failed_as_uncertain
+from gizwits_async.resources._base import Resource, failed_as_uncertain, settled
+
+_LOGGER = logging.getLogger(__name__)
 
 _DEVICES: Key[list[Device]] = Key("devices", ListOf(Device))
 TIMESTAMP_HEADER: Final = "X-Gizwits-Timestamp"
@@ -101,18 +104,31 @@ class BindingsResource(Resource):
         await self._transport.request("POST", "/app/bind_latest", json_body=body)
 
     async def unbind(self, dids: Iterable[str]) -> UnbindResult:
-        """``DELETE /app/bindings``: unbind the user from these devices."""
+        """``DELETE /app/bindings``: unbind the user from these devices.
+
+        When the call had to be resent after an attempt whose answer was lost, the dids the
+        resend reports as failed are checked against the bindings (one ``list()`` walk): the
+        ones no longer bound succeeded. If that read fails they stay in ``uncertain``.
+        """
         checked = did_list(dids)
         if not checked:
             raise ValueError("give at least one did to unbind")
         body = {"devices": [{"did": did} for did in checked]}
-        return await self._fetch(
+        result = await self._fetch(
             "DELETE",
             "/app/bindings",
             json_body=body,
             into=UnbindResult,
             on_resend=failed_as_uncertain,
         )
+        if not result.uncertain:
+            return result
+        try:
+            bound = {device.did async for device in self.list(show_disabled=True)}
+        except GizwitsError as err:
+            _LOGGER.debug("unbind: reading the bindings back failed (%s)", type(err).__name__)
+            return result
+        return settled(result, bound)
 
     async def update(
         self,
