@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import pty
@@ -23,6 +24,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from gizwits_async import cli
 from gizwits_async.errors import ErrorCode
 from gizwits_async.simulator import GizwitsSimulator
 from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME
@@ -111,13 +113,16 @@ class Terminal:
 
 @pytest.fixture
 async def logged_in(sim: GizwitsSimulator, tmp_path: Path) -> Path:
-    """The config folder after a successful login through the script."""
-    result = await run(
-        ["login", "--base-url", sim.base_url, "--app-id", sim.app_id, "--username", USERNAME],
-        tmp_path,
-        stdin=PASSWORD + "\n",
-    )
-    assert result.code == 0, result.err
+    """The config folder after a successful login. The login runs the command line in this
+    process (in a thread, beside the simulator): these tests are about the processes that
+    come after it, and a subprocess costs a second each; tests/test_cli_account.py checks
+    the login itself."""
+    argv = ["login", "--base-url", sim.base_url, "--config-dir", str(tmp_path)]
+    argv += ["--app-id", sim.app_id, "--username", USERNAME]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = await asyncio.to_thread(cli.main, argv, io.StringIO(), io.StringIO(PASSWORD + "\n"))
+    assert code == 0, err.getvalue()
     return tmp_path
 
 
