@@ -510,6 +510,8 @@ class Transport:
                 budget = _RetryBudget(self, retries, deadline)
             delay = budget.next_delay(failure, loop.time())
             if delay is None:
+                if isinstance(failure.error, GizwitsAPIError):
+                    failure.error.resent_after_lost_answer = maybe_applied
                 raise failure.error
             maybe_applied = maybe_applied or _may_have_applied(failure.error)
             _LOGGER.debug(

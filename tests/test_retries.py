@@ -314,3 +314,19 @@ async def test_an_unbind_resent_after_a_throttled_attempt_keeps_its_failures(
     result = await client.bindings.unbind([mine, stranger])
     assert sim.count("DELETE", UNBIND) == 2
     assert (result.success, result.failed, result.uncertain) == ([mine], [stranger], [])
+
+
+async def test_the_last_error_of_a_call_resent_after_a_lost_answer_says_so(
+    sim: GizwitsSimulator, make_client: ClientFactory, sleeps: SleepRecorder
+) -> None:
+    async with make_client(max_retries=1) as client:
+        scene_id = await client.scenes.create("doomed", [SceneTask.delay(10)])
+        sim.faults.add(method="DELETE", path=SCENE, status=502, after_handler=True, times=2)
+        with pytest.raises(GizwitsServerError) as caught:
+            await client.scenes.delete(scene_id)
+        assert caught.value.resent_after_lost_answer is True
+        # A first attempt's error says no.
+        sim.faults.add(method="GET", path=LATEST, status=502)
+        with pytest.raises(GizwitsServerError) as first:
+            await client.with_options(max_retries=0).devices.latest("nosuchdevice000000")
+        assert first.value.resent_after_lost_answer is False
