@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from gizwits_async._transport import Transport
+from gizwits_async.errors import GizwitsError
 from gizwits_async.models._envelopes import Into
 from gizwits_async.models.bindings import UnbindResult
 from gizwits_async.models.groups import GroupChangeResult
 
 if TYPE_CHECKING:
     from gizwits_async.client import GizwitsClient
+
+_LOGGER = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -27,11 +31,21 @@ def failed_as_uncertain(result: Outcome) -> Outcome:
     return attrs.evolve(result, failed=[], uncertain=[*result.uncertain, *result.failed])
 
 
-def settled(result: Outcome, still_there: Collection[str]) -> Outcome:
-    """The uncertain dids of a removal sorted out by reading back what is still there: the
-    ones gone succeeded, the others failed."""
-    gone: list[str] = [did for did in result.uncertain if did not in still_there]
-    kept: list[str] = [did for did in result.uncertain if did in still_there]
+async def settled(
+    result: Outcome, still_there: Callable[[], Awaitable[Collection[str]]], what: str
+) -> Outcome:
+    """The uncertain dids of a removal sorted out by reading back the dids still there: the
+    ones gone succeeded, the others failed. A read that fails leaves them uncertain (the
+    removal itself did its work)."""
+    if not result.uncertain:
+        return result
+    try:
+        present = await still_there()
+    except GizwitsError as err:
+        _LOGGER.debug("%s: reading back failed (%s)", what, type(err).__name__)
+        return result
+    gone: list[str] = [did for did in result.uncertain if did not in present]
+    kept: list[str] = [did for did in result.uncertain if did in present]
     return attrs.evolve(
         result, success=[*result.success, *gone], failed=[*result.failed, *kept], uncertain=[]
     )

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import time
 from collections.abc import Iterable
 from typing import Any, Final
 
 from gizwits_async._validate import did_list, path_segment, require_text
-from gizwits_async.errors import ErrorCode, GizwitsConfigurationError, GizwitsError
+from gizwits_async.errors import ErrorCode, GizwitsConfigurationError
 from gizwits_async.models._envelopes import Key, ListOf
 from gizwits_async.models.bindings import BindingInfo, GuestUser, UnbindResult
 from gizwits_async.models.devices import Device
 from gizwits_async.pagination import AsyncPaginator, skip_limit
 from gizwits_async.resources._base import Resource, failed_as_uncertain, settled
-
-_LOGGER = logging.getLogger(__name__)
 
 _DEVICES: Key[list[Device]] = Key("devices", ListOf(Device))
 TIMESTAMP_HEADER: Final = "X-Gizwits-Timestamp"
@@ -121,14 +118,10 @@ class BindingsResource(Resource):
             into=UnbindResult,
             on_resend=failed_as_uncertain,
         )
-        if not result.uncertain:
-            return result
-        try:
-            bound = {device.did async for device in self.list(show_disabled=True)}
-        except GizwitsError as err:
-            _LOGGER.debug("unbind: reading the bindings back failed (%s)", type(err).__name__)
-            return result
-        return settled(result, bound)
+        return await settled(result, self._bound_dids, "unbind")
+
+    async def _bound_dids(self) -> set[str]:
+        return {device.did async for device in self.list(show_disabled=True)}
 
     async def update(
         self,

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import builtins
-import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gizwits_async._validate import command_body, did_list, path_segment, require_text
 from gizwits_async.bulk import BulkResult, run_bulk
-from gizwits_async.errors import GizwitsError
 from gizwits_async.models._envelopes import Key, ListOf, Shape
 from gizwits_async.models.groups import Group, GroupChangeResult, GroupControlResult, GroupDevice
 from gizwits_async.resources._base import Resource, failed_as_uncertain, settled
-
-_LOGGER = logging.getLogger(__name__)
 
 GROUP_PATH = "/app/group"
 
@@ -95,14 +91,11 @@ class GroupsResource(Resource):
         result = await self._fetch(
             "DELETE", path, json_body=body, into=GroupChangeResult, on_resend=failed_as_uncertain
         )
-        if not result.uncertain:
-            return result
-        try:
-            members = {device.did for device in await self.devices(group_id)}
-        except GizwitsError as err:
-            _LOGGER.debug("remove_devices: reading the group back failed (%s)", type(err).__name__)
-            return result
-        return settled(result, members)
+
+        async def members() -> set[str]:
+            return {device.did for device in await self.devices(group_id)}
+
+        return await settled(result, members, "remove_devices")
 
     async def control(
         self,
