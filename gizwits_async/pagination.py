@@ -13,7 +13,7 @@ into a ``Page``. Nothing is sent until iteration starts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -41,11 +41,15 @@ class PageRequest:
 class Page(Generic[T]):
     """One page of results.
 
+    ``items`` is a list on every page a paginator hands out (``pages()``, ``first_page()``);
+    a ``fetch`` may serve a sequence that builds its items as they are read (the raw log's
+    ``RawDataRows``), which iterating item by item never turns into a list.
+
     ``next_skip`` is the offset of the following page, or None on the last page; ``total`` is
     the server's count when it sends one.
     """
 
-    items: list[T]
+    items: Sequence[T]
     total: int | None = None
     next_skip: int | None = None
     next_path: str | None = attrs.field(default=None, repr=False)
@@ -97,6 +101,13 @@ class AsyncPaginator(Generic[T]):
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Yield pages until the server says there are no more, or ``limit`` items were seen."""
+        async for page in self._walk():
+            yield (
+                page if page.items.__class__ is list else attrs.evolve(page, items=list(page.items))
+            )
+
+    async def _walk(self) -> AsyncIterator[Page[T]]:
+        """The pages as ``fetch`` serves them."""
         remaining = self._limit
         request = PageRequest(skip=0, limit=self._page_size)
         seen_paths: set[str] = set()
@@ -128,7 +139,9 @@ class AsyncPaginator(Generic[T]):
                 return
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages():
+        async for page in self._walk():
+            # A lazily built page makes each item as it is yielded; by the time the next one
+            # is made, the consumer has usually dropped it.
             for item in page.items:
                 yield item
 

@@ -13,7 +13,7 @@ import inspect
 import json
 import re
 import time as wall
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import time
 from typing import Any, Final
 
@@ -345,7 +345,7 @@ async def test_a_next_link_to_another_host_is_followed_on_the_configured_host(
     assert follow.headers["Host"] == sim.base_url.removeprefix("http://")
 
 
-def _objects(items: list[Any]) -> str:
+def _objects(items: Sequence[Any]) -> str:
     return json.dumps([{"id": m.id, "content": m.content, "type": 1, "status": 0} for m in items])
 
 

@@ -3,6 +3,7 @@ the endpoint's caps (windows under 48 h, limit <= 1000, skip + limit <= 5000).""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import math
@@ -22,7 +23,8 @@ from gizwits_async import (
     RawDataType,
 )
 from gizwits_async.models import decode
-from gizwits_async.models.raw_data import RawDataSource
+from gizwits_async.models._converter import FieldError
+from gizwits_async.models.raw_data import RawDataRows, RawDataSource
 from gizwits_async.simulator import GizwitsSimulator, RecordedRequest
 from gizwits_async.simulator.raw_log import spread_entries
 from tests.conftest import PRODUCT_KEY, load_fixture
@@ -616,3 +618,76 @@ async def test_nested_presence_entries_carry_their_payload_object(
     ).collect()
     assert [e.type for e in presence] == [RawDataType.DEV_ONLINE, RawDataType.DEV_OFFLINE]
     assert presence[0].payload_data == {"keep_alive": 130}
+
+
+# -- pages built as they are read ------------------------------------------------------------
+
+
+def live_entries() -> int:
+    return sum(1 for thing in gc.get_objects() if type(thing) is RawDataEntry)
+
+
+async def test_a_walk_builds_each_entry_as_it_is_read_not_a_page_at_a_time(
+    sim: GizwitsSimulator, client: GizwitsClient, did: str, now: int
+) -> None:
+    sim.state.add_raw_log(did, spread_entries(2500, start=now - DAY, end=now))
+    before = live_entries()
+    most = 0
+    seen: list[int] = []
+    async for entry in client.devices.raw_data(did, start=now - DAY, end=now, sort="asc"):
+        if len(seen) % 250 == 0:
+            most = max(most, live_entries() - before)
+        seen.append(index_of(entry))
+        del entry
+    # Pages of 1000: built eagerly, 1000 entries would be alive mid-page.
+    assert most <= 3
+    assert seen == list(range(2500))
+    # Handed out whole, a page is a list of built entries.
+    async for page in client.devices.raw_data(did, start=now - DAY, end=now).pages():
+        assert type(page.items) is list
+        assert len(page.items) == 1000
+        assert all(type(item) is RawDataEntry for item in page.items)
+        break
+
+
+USUAL = [
+    {"type": "dev2app", "timestamp": 10.0, "payload_bin": "01", "ip": "10.0.0.1"},
+    {"type": "app2dev", "timestamp": 11, "payload_bin": "02"},
+    {"type": "dev_online", "timestamp": 12.5},
+    {"type": "dev2app", "timestamp": 13.0, "payload_bin": None, "ip": None},
+]
+
+
+def test_rows_of_usual_entries_are_the_entries_decoded_one_by_one() -> None:
+    rows = RawDataRows.within(USUAL, 0.0, 100.0)
+    expected = [decode(wire, RawDataEntry) for wire in USUAL]
+    assert list(rows) == expected
+    assert rows == expected
+    assert len(rows) == 4
+    assert (rows[0], rows[-1]) == (expected[0], expected[-1])
+    assert rows[1:3] == expected[1:3]
+    assert isinstance(rows[1:3], RawDataRows)
+    assert rows[2].type is RawDataType.DEV_ONLINE
+    assert (rows[3].payload_bin, rows[3].ip, rows[3].extra) == ("", None, {})
+    assert rows != expected[:3]
+    assert "dev2app" in repr(rows)
+    with pytest.raises(IndexError):
+        rows[4]
+
+
+def test_rows_keep_only_their_window_lower_bound_in_upper_bound_out() -> None:
+    assert [e.epoch for e in RawDataRows.within(USUAL, 11.0, 13.0)] == [11, 12.5]
+    assert list(RawDataRows.within(USUAL, 20.0, 30.0)) == []
+    assert len(RawDataRows.within([], 0.0, 1.0)) == 0
+
+
+def test_a_page_with_an_odd_entry_is_decoded_entry_by_entry_in_order() -> None:
+    odd = {"type": "app2dev", "timestamp": "1970-01-01T00:00:12Z", "uid": "u1", "qos": 1}
+    wire = [USUAL[0], odd, USUAL[1]]
+    rows = RawDataRows.within(wire, 10.0, 20.0)
+    assert [e.epoch for e in rows] == [10.0, 12.0, 11]
+    assert (rows[1].uid, rows[1].extra) == ("u1", {"qos": 1})
+    assert rows[0:1] == [decode(USUAL[0], RawDataEntry)]
+    assert list(RawDataRows.within(wire, 11.5, 20.0)) == [rows[1]]
+    with pytest.raises(FieldError, match=r"\[1\]"):
+        RawDataRows.within([USUAL[0], {"type": "dev2app", "timestamp": [1]}], 0.0, 99.0)

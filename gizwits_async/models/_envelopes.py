@@ -15,7 +15,7 @@ raises ``GizwitsResponseError`` naming all three and the field that failed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 import cattrs
@@ -26,6 +26,7 @@ from gizwits_async.models._converter import (
     FieldError,
     response_error,
 )
+from gizwits_async.models.raw_data import RawDataRows
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -33,6 +34,10 @@ V = TypeVar("V")
 
 class Shape(Generic[T]):
     """How to read one kind of answer; ``decode`` raises any exception when it does not fit."""
+
+    # True for shapes made anew for each request (they carry its values), whose readers the
+    # transport does not keep.
+    per_request: ClassVar[bool] = False
 
     def decode(self, data: Any, converter: cattrs.Converter) -> T:
         """The value this shape reads from ``data``."""
@@ -201,6 +206,42 @@ class Objects(Shape[Listing[T]]):
         return Listing(items, meta, _total(meta))
 
 
+def _raw_data_page(data: Any, read: Callable[[Any], V]) -> tuple[V, dict[str, Any] | None, int]:
+    """A raw_data answer in either form: its ``objects`` read by ``read``, its meta and the
+    window's total."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    objects = data.get("objects")
+    meta = data.get("meta")
+    total = _total(meta)
+    if isinstance(objects, dict) and "hits" in objects:
+        hits = objects["hits"]
+        if not isinstance(hits, dict):
+            raise FieldError("objects.hits", TypeError("expected a JSON object"))
+        nested_total = _total(hits)
+        if nested_total is not None:
+            total = nested_total
+        try:
+            items = _member(hits, "objects", read)
+        except FieldError as err:
+            raise FieldError("objects.hits", err) from err
+    else:
+        items = _member(data, "objects", read)
+    if total is None:
+        raise FieldError("meta.total", KeyError("total"))
+    return items, meta if isinstance(meta, dict) else None, total
+
+
+def _member(data: dict[str, Any], key: str, read: Callable[[Any], V]) -> V:
+    value = data.get(key)
+    if value is None:
+        raise FieldError(key, KeyError(key))
+    try:
+        return read(value)
+    except Exception as err:
+        raise FieldError(key, err) from err
+
+
 @attrs.frozen
 class RawDataObjects(Shape[Listing[T]]):
     """``GET /app/devices/{did}/raw_data``: the doc's flat ``{"objects": [...], "meta":
@@ -219,27 +260,45 @@ class RawDataObjects(Shape[Listing[T]]):
 
     def decode(self, data: Any, converter: cattrs.Converter) -> Listing[T]:
         """The entries and the window's total."""
-        if not isinstance(data, dict):
-            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        objects = data.get("objects")
-        meta = data.get("meta")
-        total = _total(meta)
-        if isinstance(objects, dict) and "hits" in objects:
-            hits = objects["hits"]
-            if not isinstance(hits, dict):
-                raise FieldError("objects.hits", TypeError("expected a JSON object"))
-            nested_total = _total(hits)
-            if nested_total is not None:
-                total = nested_total
-            try:
-                items: list[T] = Key("objects", ListOf(self.item)).decode(hits, converter)
-            except FieldError as err:
-                raise FieldError("objects.hits", err) from err
-        else:
-            items = Key("objects", ListOf(self.item)).decode(data, converter)
-        if total is None:
-            raise FieldError("meta.total", KeyError("total"))
-        return Listing(items, meta if isinstance(meta, dict) else None, total)
+        shape = ListOf(self.item)
+        items, meta, total = _raw_data_page(data, lambda objects: shape.decode(objects, converter))
+        return Listing(items, meta, total)
+
+
+@attrs.frozen
+class RawDataPage:
+    """One raw_data answer as the walk reads it: the entries inside its window, how many the
+    page held in all (``count``) and the window's row count (``total``)."""
+
+    rows: RawDataRows
+    count: int
+    total: int
+
+
+@attrs.frozen
+class RawDataWindow(Shape[RawDataPage]):
+    """A raw_data answer, its entries checked and kept when ``lower <= epoch < upper``
+    (``RawDataRows.within``). Lenient, as every answer the transport decodes; one is made per
+    request, so the transport does not keep its reader."""
+
+    lower: float
+    upper: float
+    per_request: ClassVar[bool] = True  # attrs leaves a ClassVar out of the fields
+
+    @property
+    def name(self) -> str:
+        """``raw_data page``."""
+        return "raw_data page of RawDataEntry"
+
+    def decode(self, data: Any, converter: cattrs.Converter) -> RawDataPage:  # noqa: ARG002
+        """The window's entries, the page's count and the window's total."""
+        (rows, count), _, total = _raw_data_page(data, self._within)
+        return RawDataPage(rows, count, total)
+
+    def _within(self, objects: Any) -> tuple[RawDataRows, int]:
+        if objects.__class__ is not list:
+            raise TypeError(f"expected a JSON array, got {type(objects).__name__}")
+        return RawDataRows.within(objects, self.lower, self.upper), len(objects)
 
 
 def decode_list(
@@ -265,7 +324,7 @@ def body_reader(into: Any) -> Callable[[Any], Any]:
     reader = _BODY_READERS.get(into)
     if reader is None:
         reader = _reader(into, CONVERTER)
-        if len(_BODY_READERS) < 256:
+        if len(_BODY_READERS) < 256 and not (isinstance(into, Shape) and into.per_request):
             _BODY_READERS[into] = reader
     return reader
 
@@ -294,6 +353,8 @@ __all__ = [
     "MapOf",
     "Objects",
     "RawDataObjects",
+    "RawDataPage",
+    "RawDataWindow",
     "Shape",
     "body_reader",
     "decode_into",

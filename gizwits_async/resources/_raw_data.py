@@ -25,7 +25,7 @@ import attrs
 
 from gizwits_async._transport import Transport
 from gizwits_async.errors import GizwitsResponseError
-from gizwits_async.models._envelopes import Listing, RawDataObjects
+from gizwits_async.models._envelopes import RawDataPage, RawDataWindow
 from gizwits_async.models.raw_data import RawDataEntry
 from gizwits_async.pagination import Page, PageRequest
 
@@ -118,7 +118,8 @@ class RawDataWalk:
         return math.ceil(self.end)
 
     async def fetch(self, request: PageRequest) -> Page[RawDataEntry]:
-        """The next non-empty page (windows holding nothing in range are passed over)."""
+        """The next non-empty page (windows holding nothing in range are passed over); its
+        entries are built as they are read (``RawDataRows``)."""
         if request.next_path is None:
             anchor = self.first_second if self.ascending else self.last_second
             window = self.window_from(anchor, MAX_WINDOW, limit=request.limit)
@@ -127,15 +128,14 @@ class RawDataWalk:
             # A paginator near its ``limit`` asks for fewer rows than the link says.
             window = attrs.evolve(window, limit=min(window.limit, request.limit))
         while True:
-            objects, total = await self.read(window)
-            if total > MAX_ROWS:
-                window = self.narrowed(window, total)
+            page = await self.read(window)
+            if page.total > MAX_ROWS:
+                window = self.narrowed(window, page.total)
                 continue
-            items = self.keep(window, objects)
-            following = self.following(window, len(objects), total)
-            if items or following is None:
+            following = self.following(window, page.count, page.total)
+            if page.rows or following is None:
                 next_path = None if following is None else self.unparse(following)
-                return Page(items=items, next_path=next_path)
+                return Page(items=page.rows, next_path=next_path)
             window = following
 
     # -- windows -------------------------------------------------------------------------
@@ -206,21 +206,15 @@ class RawDataWalk:
             int(fields["limit"]),
         )
 
-    async def read(self, window: Window) -> tuple[list[RawDataEntry], int]:
-        listing: Listing[RawDataEntry] = await self.transport.request(
-            "GET", self.path, params=self.params(window), into=_PAGE
+    async def read(self, window: Window) -> RawDataPage:
+        page: RawDataPage = await self.transport.request(
+            "GET", self.path, params=self.params(window), into=self.bounds(window)
         )
-        # RawDataObjects refuses a page without a total, so it is an int here.
-        return listing.items, listing.total or 0
+        return page
 
-    def keep(self, window: Window, entries: list[RawDataEntry]) -> list[RawDataEntry]:
+    def bounds(self, window: Window) -> RawDataWindow:
         """The window's own entries: ``lower <= t < upper`` (``t <= end`` for the last)."""
         lower = max(float(window.start_time), self.start)
-        closing = window.end_time >= self.last_second
-        upper = self.end if closing else float(window.end_time)
-        if closing:
-            return [entry for entry in entries if lower <= entry.epoch <= upper]
-        return [entry for entry in entries if lower <= entry.epoch < upper]
-
-
-_PAGE: Final = RawDataObjects(RawDataEntry)
+        if window.end_time >= self.last_second:
+            return RawDataWindow(lower, math.nextafter(self.end, math.inf))
+        return RawDataWindow(lower, float(window.end_time))
