@@ -13,13 +13,14 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.errors import GizwitsError
 
 T = TypeVar("T")
 
 
-@attrs.frozen
-class BulkResult(Generic[T]):
+@attrs.frozen(repr=False, eq=False)
+class BulkResult(Frozen, Generic[T]):
     """Per-key outcomes of a fan-out call."""
 
     succeeded: dict[str, T] = attrs.field(factory=dict)

@@ -49,6 +49,7 @@ from gizwits_async import (
     GizwitsTimeoutError,
     __version__,
 )
+from gizwits_async._attrs import Frozen
 from gizwits_async._validate import path_segment
 from gizwits_async.auth import token_store_key
 from gizwits_async.client import REGION_URLS, Region
@@ -451,8 +452,8 @@ def config_dir(explicit: str | None) -> Path:
     return Path(base) / "gizwits-async"
 
 
-@attrs.frozen
-class Profile:
+@attrs.frozen(repr=False, eq=False)
+class Profile(Frozen):
     """What ``login`` remembers besides the token (no secrets)."""
 
     app_id: str

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.errors import GizwitsResponseError
 from gizwits_async.models._envelopes import Listing, Objects, Shape
 
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@attrs.frozen
-class PageRequest:
+@attrs.frozen(repr=False, eq=False)
+class PageRequest(Frozen):
     """What to fetch next: an offset and size, or a ``next`` link given by the server."""
 
     skip: int
@@ -37,8 +38,8 @@ class PageRequest:
     next_path: str | None = None
 
 
-@attrs.frozen
-class Page(Generic[T]):
+@attrs.frozen(repr=False, eq=False)
+class Page(Frozen, Generic[T]):
     """One page of results.
 
     ``items`` is a list on every page a paginator hands out (``pages()``, ``first_page()``);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import cattrs
 import pytest
 
@@ -16,6 +17,7 @@ from gizwits_async import (
     RawDataEntry,
     UserToken,
 )
+from gizwits_async._attrs import Frozen
 from gizwits_async.models import AppToken, ServiceStatus, User, decode, decode_list
 from gizwits_async.models._converter import to_utc_datetime
 from gizwits_async.models._envelopes import (
@@ -27,6 +29,7 @@ from gizwits_async.models._envelopes import (
     decode_into,
 )
 from gizwits_async.models.raw_data import RawDataSource
+from gizwits_async.pagination import PageRequest
 from tests.conftest import FIXTURES, load_fixture
 
 
@@ -330,3 +333,59 @@ def test_a_command_entry_keeps_its_source_and_sender(strict: cattrs.Converter) -
     assert odd.source is RawDataSource.UNKNOWN
     with pytest.raises(GizwitsResponseError, match="'source'"):
         decode({**wire, "source": "robot"}, RawDataEntry, converter=strict)
+
+
+# -- the shared repr, equality and hash (gizwits_async._attrs.Frozen) ------------------------
+
+
+def _twins() -> tuple[type[Any], type[Any]]:
+    """The same fields declared the attrs way and on ``Frozen``."""
+
+    def body() -> dict[str, Any]:
+        return {
+            "__annotations__": {"a": "int", "b": "str", "hidden": "str", "shown": "str"},
+            "b": attrs.field(default="x", eq=str.lower),
+            "hidden": attrs.field(default="s3cret", repr=False, eq=False),
+            "shown": attrs.field(default="v", repr=lambda value: f"<{value}>"),
+        }
+
+    generated = attrs.frozen(type("Twin", (), body()))
+    shared = attrs.frozen(type("Twin", (Frozen,), body()), repr=False, eq=False)
+    return generated, shared
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ({"a": 1}, {"a": 1}),
+        ({"a": 1}, {"a": 2}),
+        ({"a": 1, "b": "X"}, {"a": 1, "b": "x"}),
+        ({"a": 1, "hidden": "p"}, {"a": 1, "hidden": "q"}),
+        ({"a": 1, "shown": "p"}, {"a": 1, "shown": "q"}),
+    ],
+)
+def test_frozen_classes_repr_compare_and_hash_as_attrs_own_methods_do(
+    left: dict[str, Any], right: dict[str, Any]
+) -> None:
+    generated, shared = _twins()
+    ours, theirs = shared(**left), generated(**left)
+    assert repr(ours) == repr(theirs)
+    assert "s3cret" not in repr(ours)
+    assert (ours == shared(**right)) is (theirs == generated(**right))
+    assert (ours != shared(**right)) is (theirs != generated(**right))
+    if ours == shared(**right):
+        assert hash(ours) == hash(shared(**right))
+    assert ours != theirs  # another class, even with the same fields
+    assert ours != (1, "x")
+
+
+def test_models_keep_secrets_out_of_repr_and_compare_by_value() -> None:
+    issued = datetime(2026, 12, 3, tzinfo=UTC)
+    token = UserToken(uid="u1", token="t0k3n-value", expire_at=issued)
+    assert repr(token) == f"UserToken(uid='u1', expire_at={issued!r}, issued_at=None)"
+    assert token == UserToken(uid="u1", token="t0k3n-value", expire_at=issued)
+    assert token != UserToken(uid="u1", token="other", expire_at=issued)
+    assert {PageRequest(0, 20): 1}[PageRequest(0, 20)] == 1
+    assert attrs.evolve(token, uid="u2").uid == "u2"
+    with pytest.raises(TypeError):
+        hash(token)  # an unhashable field (extra is a dict), as with attrs

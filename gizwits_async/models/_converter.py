@@ -1,10 +1,11 @@
 """The one cattrs converter: JSON payloads in, frozen attrs models out.
 
-Every model is a frozen attrs class whose last field is ``extra: dict[str, Any]``. Keys the
-model does not name are kept there (lenient mode) instead of being dropped, so fields the doc
-forgot stay reachable. A field's wire name, when it differs from the Python name, is given
-with ``wire(...)`` (it becomes the field's attrs alias); a field that needs its own decoding
-names a ``struct_hook``.
+Every model is a frozen attrs class (``@attrs.frozen(repr=False, eq=False)`` on
+``gizwits_async._attrs.Frozen``, which gives every class one shared repr, equality and hash)
+whose last field is ``extra: dict[str, Any]``. Keys the model does not name are kept there
+(lenient mode) instead of being dropped, so fields the doc forgot stay reachable. A field's
+wire name, when it differs from the Python name, is given with ``wire(...)`` (it becomes the
+field's attrs alias); a field that needs its own decoding names a ``struct_hook``.
 
 The strict converter (used by the tests) refuses unknown keys and unknown enum values, so
 drift between the models and recorded payloads fails loudly.

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import attrs
 import cattrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import (
     _FAST_KINDS,
     CONVERTER,
@@ -82,8 +83,8 @@ def name_of(into: Any) -> str:
     return into.name if isinstance(into, Shape) else getattr(into, "__name__", str(into))
 
 
-@attrs.frozen
-class ListOf(Shape[list[T]]):
+@attrs.frozen(repr=False, eq=False)
+class ListOf(Frozen, Shape[list[T]]):
     """A JSON array of ``item``."""
 
     item: type[T] | Shape[T]
@@ -119,8 +120,8 @@ class ListOf(Shape[list[T]]):
         return None  # pragma: no cover - decode() failed on one of them
 
 
-@attrs.frozen
-class Key(Shape[T]):
+@attrs.frozen(repr=False, eq=False)
+class Key(Frozen, Shape[T]):
     """One member of a JSON object, decoded as ``inner``."""
 
     key: str
@@ -145,8 +146,8 @@ class Key(Shape[T]):
         return decoded
 
 
-@attrs.frozen
-class MapOf(Shape[dict[str, T]]):
+@attrs.frozen(repr=False, eq=False)
+class MapOf(Frozen, Shape[dict[str, T]]):
     """A JSON object whose every value is decoded as ``inner``."""
 
     inner: type[T] | Shape[T]
@@ -170,8 +171,8 @@ class MapOf(Shape[dict[str, T]]):
         return decoded
 
 
-@attrs.frozen
-class Listing(Generic[V]):
+@attrs.frozen(repr=False, eq=False)
+class Listing(Frozen, Generic[V]):
     """One page of an ``objects``/``meta`` answer: the decoded items and the raw meta."""
 
     items: list[V]
@@ -186,8 +187,8 @@ def _total(meta: Any) -> int | None:
     return None
 
 
-@attrs.frozen
-class Objects(Shape[Listing[T]]):
+@attrs.frozen(repr=False, eq=False)
+class Objects(Frozen, Shape[Listing[T]]):
     """``{"objects": [...], "meta": {...}}``: a page of items with its paging meta."""
 
     item: type[T]
@@ -242,8 +243,8 @@ def _member(data: dict[str, Any], key: str, read: Callable[[Any], V]) -> V:
         raise FieldError(key, err) from err
 
 
-@attrs.frozen
-class RawDataObjects(Shape[Listing[T]]):
+@attrs.frozen(repr=False, eq=False)
+class RawDataObjects(Frozen, Shape[Listing[T]]):
     """``GET /app/devices/{did}/raw_data``: the doc's flat ``{"objects": [...], "meta":
     {"total": n}}``, or the nested form the EU cloud answered with (``{"objects": {"hits":
     {"total": n, "objects": [...]}, "took": ms, "err_code": 0}, "meta": {...}}``).
@@ -265,8 +266,8 @@ class RawDataObjects(Shape[Listing[T]]):
         return Listing(items, meta, total)
 
 
-@attrs.frozen
-class RawDataPage:
+@attrs.frozen(repr=False, eq=False)
+class RawDataPage(Frozen):
     """One raw_data answer as the walk reads it: the entries inside its window, how many the
     page held in all (``count``) and the window's row count (``total``)."""
 
@@ -275,8 +276,8 @@ class RawDataPage:
     total: int
 
 
-@attrs.frozen
-class RawDataWindow(Shape[RawDataPage]):
+@attrs.frozen(repr=False, eq=False)
+class RawDataWindow(Frozen, Shape[RawDataPage]):
     """A raw_data answer, its entries checked and kept when ``lower <= epoch < upper``
     (``RawDataRows.within``). Lenient, as every answer the transport decodes; one is made per
     request, so the transport does not keep its reader."""

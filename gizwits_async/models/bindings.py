@@ -8,11 +8,12 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import epoch_or_none, extra_field, wire
 
 
-@attrs.frozen
-class UnbindResult:
+@attrs.frozen(repr=False, eq=False)
+class UnbindResult(Frozen):
     """``DELETE /app/bindings``: which dids were unbound and which were not.
 
     ``uncertain``: when the call had to be resent after an attempt whose answer was lost, the
@@ -31,8 +32,8 @@ class UnbindResult:
         return not self.failed and not self.uncertain
 
 
-@attrs.frozen
-class BindingInfo:
+@attrs.frozen(repr=False, eq=False)
+class BindingInfo(Frozen):
     """``PUT /app/bindings/{did}``: the user's own remark, alias and labels for a device."""
 
     remark: str | None = None
@@ -41,8 +42,8 @@ class BindingInfo:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class GuestUser:
+@attrs.frozen(repr=False, eq=False)
+class GuestUser(Frozen):
     """A user who accepted a share of the device (``GET /app/{did}/bindings``).
 
     The cloud masks ``username``, ``phone`` and ``email`` (four characters become ``*``).

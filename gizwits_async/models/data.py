@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import extra_field, to_utc_datetime, wire
 
 AGGREGATORS: Final = ("sum", "avg", "max", "min")
@@ -50,8 +51,8 @@ def _names(value: str | None) -> list[str]:
     return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
-@attrs.frozen
-class AggregateQuery:
+@attrs.frozen(repr=False, eq=False)
+class AggregateQuery(Frozen):
     """The query as the cloud echoes it; ``start_ts``/``end_ts`` are aware UTC datetimes."""
 
     aggregator: str | None = None
@@ -67,8 +68,8 @@ class AggregateQuery:
         return _names(self.attrs)
 
 
-@attrs.frozen
-class AggregateEntry:
+@attrs.frozen(repr=False, eq=False)
+class AggregateEntry(Frozen):
     """One aggregated bucket: ``values`` (the wire's ``attrs``, also readable as ``attrs``)
     maps datapoint names to numbers; the cloud sends them as strings.
 
@@ -108,8 +109,8 @@ class AggregateEntry:
             return None
 
 
-@attrs.frozen
-class AggregateResult:
+@attrs.frozen(repr=False, eq=False)
+class AggregateResult(Frozen):
     """``/app/devdata/{did}/agg_data``: the query echoed and one entry per time bucket."""
 
     query: AggregateQuery | None = None

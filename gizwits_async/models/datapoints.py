@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import LenientEnum, extra_field, wire
 
 _HEX = re.compile(r"[0-9a-fA-F]*")
@@ -24,8 +25,8 @@ class DatapointType(LenientEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@attrs.frozen
-class DatapointPosition:
+@attrs.frozen(repr=False, eq=False)
+class DatapointPosition(Frozen):
     """Where a datapoint sits in the device's binary frame: byte and bit offset, length, unit."""
 
     byte_offset: int | None = None
@@ -35,8 +36,8 @@ class DatapointPosition:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class UintSpec:
+@attrs.frozen(repr=False, eq=False)
+class UintSpec(Frozen):
     """Raw range and scaling of a numeric datapoint: shown value = raw * ratio + addition."""
 
     min: float = 0
@@ -56,8 +57,8 @@ class UintSpec:
         return self.max * self.ratio + self.addition
 
 
-@attrs.frozen
-class Datapoint:
+@attrs.frozen(repr=False, eq=False)
+class Datapoint(Frozen):
     """One datapoint of a product: its name, data type, kind, range or enum, and position."""
 
     name: str
@@ -160,8 +161,8 @@ _CHECKERS = {
 }
 
 
-@attrs.frozen
-class DatapointEntity:
+@attrs.frozen(repr=False, eq=False)
+class DatapointEntity(Frozen):
     """A group of datapoints in a product definition (the doc's ``entities``)."""
 
     attrs: list[Datapoint] = attrs.field(factory=list)
@@ -171,8 +172,8 @@ class DatapointEntity:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class ProductDatapoints:
+@attrs.frozen(repr=False, eq=False)
+class ProductDatapoints(Frozen):
     """A product's datapoint definition, with ``validate`` for commands built against it."""
 
     product_key: str | None = None

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import LenientEnum, epoch_or_none, extra_field, wire
 
 
@@ -29,8 +30,8 @@ class DeviceType(LenientEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@attrs.frozen
-class Device:
+@attrs.frozen(repr=False, eq=False)
+class Device(Frozen):
     """A device entry of ``GET /app/bindings``, ``GET /app/devices/{did}`` and ``bind_mac``.
 
     Every field but ``did`` is optional: the endpoints return different subsets, and real
@@ -70,8 +71,8 @@ class Device:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen(init=False)
-class DeviceStatus:
+@attrs.frozen(repr=False, eq=False, init=False)
+class DeviceStatus(Frozen):
     """``GET /app/devdata/{did}/latest``: the last report within 24 hours.
 
     The cloud answers ``updated_at: 0`` with empty attrs when the device reported nothing in

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.errors import GizwitsError
 
 
@@ -18,8 +19,8 @@ class StateSource(enum.StrEnum):
     REST = "rest"
 
 
-@attrs.frozen
-class DeviceState:
+@attrs.frozen(repr=False, eq=False)
+class DeviceState(Frozen):
     """A device's state as the push knows it: every report merged into ``attrs``.
 
     A new ``DeviceState`` replaces the old one on every change, so one handed to a consumer
@@ -41,8 +42,8 @@ class DeviceState:
         return (now - self.updated_at).total_seconds()
 
 
-@attrs.frozen
-class AttrsEvent:
+@attrs.frozen(repr=False, eq=False)
+class AttrsEvent(Frozen):
     """Datapoint values a device reported (binary datapoints as ``bytes``), and the merged
     state after them."""
 
@@ -51,32 +52,32 @@ class AttrsEvent:
     state: DeviceState
 
 
-@attrs.frozen
-class OnlineEvent:
+@attrs.frozen(repr=False, eq=False)
+class OnlineEvent(Frozen):
     """The device went online or offline."""
 
     did: str
     online: bool
 
 
-@attrs.frozen
-class BindingEvent:
+@attrs.frozen(repr=False, eq=False)
+class BindingEvent(Frozen):
     """The device was bound to (``bound``) or unbound from the account."""
 
     did: str
     bound: bool
 
 
-@attrs.frozen
-class RawEvent:
+@attrs.frozen(repr=False, eq=False)
+class RawEvent(Frozen):
     """A raw (pass-through) frame from the device."""
 
     did: str
     raw: bytes
 
 
-@attrs.frozen
-class ConnectionEvent:
+@attrs.frozen(repr=False, eq=False)
+class ConnectionEvent(Frozen):
     """A push socket (``endpoint`` is ``"host:port"``) was logged in and subscribed
     (``connected``), or lost; ``error`` says why, when there was an error."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import CONVERTER, epoch_or_none, extra_field, wire
 from gizwits_async.models.devices import DeviceType
 
@@ -25,8 +26,8 @@ def _list_or_empty(value: Any, cl: Any) -> Any:
     return [] if value is None else CONVERTER.structure(value, cl)
 
 
-@attrs.frozen
-class Group:
+@attrs.frozen(repr=False, eq=False)
+class Group(Frozen):
     """A group of ``GET /app/group``. ``product_key`` and ``verbose_name`` (the product's
     name) are set for single-product groups only, the ones that can be controlled."""
 
@@ -39,8 +40,8 @@ class Group:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class GroupDevice:
+@attrs.frozen(repr=False, eq=False)
+class GroupDevice(Frozen):
     """A device of ``GET /app/group/{id}/devices``."""
 
     did: str
@@ -51,8 +52,8 @@ class GroupDevice:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class GroupChangeDetail:
+@attrs.frozen(repr=False, eq=False)
+class GroupChangeDetail(Frozen):
     """Why one did could not be added (``show_detail=True``)."""
 
     did: str
@@ -62,8 +63,8 @@ class GroupChangeDetail:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class GroupChangeResult:
+@attrs.frozen(repr=False, eq=False)
+class GroupChangeResult(Frozen):
     """The dids a group change applied to and those it did not; one failing did never
     fails the others.
 
@@ -89,8 +90,8 @@ class GroupChangeResult:
         return {item.did: item for item in self.detail}
 
 
-@attrs.frozen
-class GroupControlResult:
+@attrs.frozen(repr=False, eq=False)
+class GroupControlResult(Frozen):
     """One entry of ``POST /app/group/{id}/control``: did the device take the command?"""
 
     did: str

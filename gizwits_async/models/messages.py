@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import epoch_or_none, extra_field, wire
 
 
@@ -29,8 +30,8 @@ class MessageStatus(enum.IntEnum):
         return cls.UNKNOWN
 
 
-@attrs.frozen
-class Message:
+@attrs.frozen(repr=False, eq=False)
+class Message(Frozen):
     """One message. ``type`` 1 is a device-sharing notice; ``id`` is a string on the wire
     although the doc's table says integer."""
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async._validate import command_body, require_text
 from gizwits_async.models._converter import LenientEnum, extra_field, wire
 
@@ -74,8 +75,8 @@ def _as_text(value: Any, _: Any = None) -> str:
     raise TypeError(f"expected a string or a number, got {type(value).__name__}")
 
 
-@attrs.frozen
-class Condition:
+@attrs.frozen(repr=False, eq=False)
+class Condition(Frozen):
     """One comparison, ``left opt right``: ``left`` is ``prefix.datapoint``, ``right`` the
     cloud's expression text (``"1"`` is a number, ``"'1'"`` a string).
 
@@ -118,8 +119,8 @@ class Condition:
         return {**self.extra, "left": self.left, "opt": self.opt, "right": self.right}
 
 
-@attrs.frozen
-class RuleInput:
+@attrs.frozen(repr=False, eq=False)
+class RuleInput(Frozen):
     """A device the condition reads, named ``prefix`` in ``prefix.datapoint``."""
 
     did: str
@@ -140,8 +141,8 @@ class RuleInput:
         }
 
 
-@attrs.frozen
-class EventAttr:
+@attrs.frozen(repr=False, eq=False)
+class EventAttr(Frozen):
     """Which alert/fault datapoint fires an ``alert``/``fault`` rule: ``value`` ``"1"`` when it
     occurs (0 → 1), ``"0"`` when it recovers (1 → 0)."""
 
@@ -200,8 +201,8 @@ def _rule_raw(value: Any, _: Any = None) -> bytes | str | None:
     raise TypeError("raw must be a list of bytes or a string")
 
 
-@attrs.frozen
-class RuleAction:
+@attrs.frozen(repr=False, eq=False)
+class RuleAction(Frozen):
     """One step of a rule's output: control a device (``devctrl``) or wait (``delay``)."""
 
     type: RuleActionType
@@ -250,8 +251,8 @@ class RuleAction:
         return {**self.extra, "type": "devctrl", "did": did, **command_body(self.attrs, self.raw)}
 
 
-@attrs.frozen
-class RuleParam:
+@attrs.frozen(repr=False, eq=False)
+class RuleParam(Frozen):
     """A datapoint rules can use (``GET /app/rules/params``); ``type`` is int, bool, enum or
     binary."""
 
@@ -262,8 +263,8 @@ class RuleParam:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class Rule:
+@attrs.frozen(repr=False, eq=False)
+class Rule(Frozen):
     """A linkage rule. ``did``/``product_key`` name the trigger device.
 
     ``condition`` is OR of AND-groups (an empty list fires unconditionally); ``output`` is

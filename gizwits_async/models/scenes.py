@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async._validate import command_body, path_segment, raw_bytes, require_text
 from gizwits_async.models._converter import (
     LenientEnum,
@@ -61,8 +62,8 @@ def _run_status(value: Any, _: Any = None) -> SceneRunStatus:
     return SceneRunStatus(value)
 
 
-@attrs.frozen
-class SceneRun:
+@attrs.frozen(repr=False, eq=False)
+class SceneRun(Frozen):
     """``GET /app/scene/{id}/task``: how the scene's last run goes; other fields in ``extra``."""
 
     status: SceneRunStatus = wire(default=attrs.NOTHING, struct_hook=_run_status)
@@ -82,8 +83,8 @@ def _base64_raw(value: Any, _: Any = None) -> bytes | None:
         raise ValueError(f"scene raw {value!r} is not base64") from err
 
 
-@attrs.frozen
-class SceneTask:
+@attrs.frozen(repr=False, eq=False)
+class SceneTask(Frozen):
     """One step of a scene: control a device or a (single-product) group, or wait.
 
     ``attrs`` and ``raw`` are kept as the scene API encodes them (enum indexes, base64);
@@ -153,8 +154,8 @@ class SceneTask:
         return task
 
 
-@attrs.frozen
-class Scene:
+@attrs.frozen(repr=False, eq=False)
+class Scene(Frozen):
     """A scene of ``GET /app/scene``."""
 
     id: str

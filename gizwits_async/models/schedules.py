@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async._validate import command_body, raw_bytes, require_text
 from gizwits_async.models._converter import epoch_or_none, extra_field, wire
 
@@ -59,8 +60,8 @@ def _optional_text(value: Any, _: Any = None) -> str | None:
     return value
 
 
-@attrs.frozen
-class Schedule:
+@attrs.frozen(repr=False, eq=False)
+class Schedule(Frozen):
     """A scheduled command, as the scheduler endpoints send and return it.
 
     ``time``, ``date``, ``start_date`` and ``end_date`` are UTC strings. ``repeat`` is

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import HOOK, epoch_or_none, extra_field, wire
 
 
@@ -71,8 +72,8 @@ def share_code(qr_content: str) -> str | None:
     return codes[0] if codes else None
 
 
-@attrs.frozen
-class SharingInvitation:
+@attrs.frozen(repr=False, eq=False)
+class SharingInvitation(Frozen):
     """``POST /app/sharing``: ``id`` for a normal share, ``qr_content`` for a QR share.
 
     ``qr_content`` lets whoever holds it become a guest of the device, so it stays out of
@@ -89,8 +90,8 @@ class SharingInvitation:
         return share_code(self.qr_content) if self.qr_content else None
 
 
-@attrs.frozen
-class Sharing:
+@attrs.frozen(repr=False, eq=False)
+class Sharing(Frozen):
     """A record of ``GET /app/sharing``.
 
     The user fields describe the other side: the guest in the shares you sent, the owner in
@@ -115,8 +116,8 @@ class Sharing:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class SharingQRInfo:
+@attrs.frozen(repr=False, eq=False)
+class SharingQRInfo(Frozen):
     """``GET /app/sharing/code/{code}``: what a share QR code offers, shown before accepting.
 
     ``owner`` is the owner's phone, email, user name or uid, masked by the server.

@@ -6,19 +6,20 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import extra_field
 
 
-@attrs.frozen
-class ServiceStatus:
+@attrs.frozen(repr=False, eq=False)
+class ServiceStatus(Frozen):
     """The Open API version reported by ``GET /status``."""
 
     version: str | None = None
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class ErrorInfo:
+@attrs.frozen(repr=False, eq=False)
+class ErrorInfo(Frozen):
     """One entry of the cloud's error catalogue (``GET /errors``)."""
 
     error_code: int

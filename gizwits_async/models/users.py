@@ -8,11 +8,12 @@ from typing import Any
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models._converter import LenientEnum, epoch_or_none, extra_field, wire
 
 
-@attrs.frozen
-class UserToken:
+@attrs.frozen(repr=False, eq=False)
+class UserToken(Frozen):
     """A user token as returned by ``POST /app/login`` and ``POST /app/users``.
 
     ``issued_at`` is when this client obtained the token; with ``expire_at`` it gives the
@@ -42,8 +43,8 @@ class UserToken:
         return (self.expire_at - self.issued_at).total_seconds()
 
 
-@attrs.frozen
-class AppToken:
+@attrs.frozen(repr=False, eq=False)
+class AppToken(Frozen):
     """The application token from ``POST /app/request_token`` (field ``expired_at`` on the wire,
     sometimes a numeric string)."""
 
@@ -68,8 +69,8 @@ class Gender(LenientEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@attrs.frozen
-class User:
+@attrs.frozen(repr=False, eq=False)
+class User(Frozen):
     """The profile from ``GET /app/users``."""
 
     uid: str
@@ -86,16 +87,16 @@ class User:
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class UpdateReceipt:
+@attrs.frozen(repr=False, eq=False)
+class UpdateReceipt(Frozen):
     """The reply of ``PUT /app/users``: when the change was stored (UTC, no zone on the wire)."""
 
     updated_at: datetime = attrs.field(alias="updatedAt")
     extra: dict[str, Any] = extra_field()
 
 
-@attrs.frozen
-class Captcha:
+@attrs.frozen(repr=False, eq=False)
+class Captcha(Frozen):
     """An image captcha from ``GET /app/verify/codes``: show ``captcha_url`` to the user, then
     send what they read with ``verify_captcha(captcha_id, ...)``."""
 

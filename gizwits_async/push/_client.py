@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 import aiohttp
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.errors import (
     GizwitsAuthError,
     GizwitsConfigurationError,
@@ -67,8 +68,8 @@ Callback = Callable[[PushEvent], Awaitable[None] | None]
 sleep = asyncio.sleep
 
 
-@attrs.frozen
-class PushOptions:
+@attrs.frozen(repr=False, eq=False)
+class PushOptions(Frozen):
     """How the push connects; ``start()`` takes each as a keyword."""
 
     heartbeat_interval: int = 180

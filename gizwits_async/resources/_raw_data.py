@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async._transport import Transport
 from gizwits_async.errors import GizwitsResponseError
 from gizwits_async.models._envelopes import RawDataPage, RawDataWindow
@@ -44,8 +45,8 @@ MAX_RETENTION: Final = timedelta(days=3660)
 SORT_ORDERS: Final = ("asc", "desc")
 
 
-@attrs.frozen
-class Window:
+@attrs.frozen(repr=False, eq=False)
+class Window(Frozen):
     """One request: a window on whole seconds and a slice of its rows."""
 
     start_time: int
@@ -58,8 +59,8 @@ class Window:
         return self.end_time - self.start_time
 
 
-@attrs.frozen
-class RawDataWalk:
+@attrs.frozen(repr=False, eq=False)
+class RawDataWalk(Frozen):
     """The range, order and page size of one ``raw_data`` call; ``fetch`` serves its pages."""
 
     transport: Transport

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from gizwits_async._attrs import Frozen
 from gizwits_async.models.events import AttrsEvent, ConnectionEvent
 from gizwits_async.simulator.presets import (
     DEMO_DATAPOINTS,
@@ -24,8 +25,8 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "Demo-pass-123"  # noqa: S105 - the simulator's published demo account
 
 
-@attrs.frozen
-class DemoAccount:
+@attrs.frozen(repr=False, eq=False)
+class DemoAccount(Frozen):
     """What ``load_demo`` created: log in with ``username``/``password``; ``dids`` are bound."""
 
     username: str

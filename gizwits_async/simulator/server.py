@@ -16,6 +16,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
+from gizwits_async._attrs import Frozen
 from gizwits_async._redact import REDACTED, redact
 from gizwits_async.simulator._web import APP_ID, CONTENT_TYPE, STATE, needs_app_id
 from gizwits_async.simulator.clock import SimClock
@@ -57,8 +58,8 @@ def _redacted_path(path: str) -> str:
     return _CODE_IN_PATH.sub(rf"\g<1>{REDACTED}", path)
 
 
-@attrs.frozen
-class RecordedRequest:
+@attrs.frozen(repr=False, eq=False)
+class RecordedRequest(Frozen):
     """A request as the simulator received it.
 
     Its repr hides secrets (passwords, tokens, codes in the body or the query; the headers
