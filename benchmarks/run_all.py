@@ -1,5 +1,8 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``: ``make bench``.
 
+The run's table replaces the one at the top of the file; the dated sections below it (earlier
+measurements, written by hand) are kept.
+
 Each benchmark compares the SDK with a baseline measured in the same run (raw aiohttp, a
 sequential loop, ``json.loads``, importing aiohttp): ratios, not absolute times.
 """
@@ -45,7 +48,18 @@ BENCHMARKS: list[tuple[str, Callable[[], Row]]] = [
 ]
 
 
-def render(rows: list[Row], seconds: float) -> str:
+def history(path: Path) -> str:
+    """The dated sections of an earlier ``RESULTS.md`` (each ``## `` heading and what
+    follows it): a run replaces only the table at the top, and the record of earlier
+    measurements stays."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n## ")
+    return "" if start == -1 else text[start + 1 :]
+
+
+def render(rows: list[Row], seconds: float, earlier: str = "") -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# Benchmark results",
@@ -63,6 +77,8 @@ def render(rows: list[Row], seconds: float) -> str:
         *(row.line() for row in rows),
         "",
     ]
+    if earlier:
+        lines += ["", earlier.rstrip("\n"), ""]
     return "\n".join(lines)
 
 
@@ -79,7 +95,8 @@ def main() -> int:
         row = run()
         print(row.line(), flush=True)
         rows.append(row)
-    args.output.write_text(render(rows, time.perf_counter() - started), encoding="utf-8")
+    text = render(rows, time.perf_counter() - started, history(args.output))
+    args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
     return 0 if all(row.passed for row in rows) else 1
 

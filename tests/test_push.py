@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from gizwits_async import (
 from gizwits_async.push import EventStream, PushEvent, describe
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, until
 
 # Short intervals so that recovery takes milliseconds; pings well inside the heartbeat.
 FAST: dict[str, Any] = {
@@ -51,13 +51,6 @@ async def next_of(stream: EventStream, kind: type, *, did: str | None = None) ->
             if isinstance(event, kind) and (did is None or getattr(event, "did", None) == did):
                 return event
     raise AssertionError(f"stream ended before a {kind.__name__}")
-
-
-async def until(condition: Callable[[], bool], *, timeout: float = WAIT) -> None:
-    """Wait (polling) until ``condition()`` holds: for state the simulator changes."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - nothing to wait on but the state itself
-            await asyncio.sleep(0.01)
 
 
 def ws_frames(sim: GizwitsSimulator, cmd: str) -> list[Any]:

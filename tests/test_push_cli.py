@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gizwits_async import cli
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, USERNAME
+from tests.conftest import PASSWORD, USERNAME, until
 
 
 async def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:
@@ -29,12 +28,6 @@ async def logged_in(sim: GizwitsSimulator, tmp_path: Path) -> list[str]:
     )
     assert code == 0
     return common
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while not condition():  # noqa: ASYNC110 - polling what another thread writes
-            await asyncio.sleep(0.01)
 
 
 async def test_watch_push_prints_pushed_changes_and_reconnects(

@@ -34,6 +34,8 @@ import attrs
 import pytest
 
 import gizwits_async.simulator.ids
+from benchmarks import run_all
+from benchmarks._common import Row
 from examples import bulk_poller, ha_coordinator, web_backend
 from gizwits_async import (
     GizwitsClient,
@@ -941,6 +943,28 @@ def test_benchmarks_block_runs_the_overhead_benchmark(
     monkeypatch.setattr(sys, "argv", [command[2], "--calls", "20", "--rounds", "1"])
     module.main()
     assert "overhead: devices.latest, 1 paired rounds of 20 calls" in capsys.readouterr().out
+
+
+def test_make_bench_replaces_the_top_table_and_keeps_the_dated_sections(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text(
+        "# Benchmark results\n\n| old | table |\n\n## 2026-12-01 run\n\nfigures\n\n"
+        "## 2026-11-25 run\n\nolder figures\n",
+        encoding="utf-8",
+    )
+    row = Row("fresh", "baseline", "1.0 x", "<= 1 x", passed=True)
+    monkeypatch.setattr(run_all, "BENCHMARKS", [("fresh", lambda: row)])
+    monkeypatch.setattr(sys, "argv", ["run_all", "--output", str(results)])
+    assert run_all.main() == 0
+    text = results.read_text(encoding="utf-8")
+    assert "| old | table |" not in text
+    assert text.index(row.line()) < text.index("## 2026-12-01 run\n\nfigures")
+    assert text.rstrip().endswith("## 2026-11-25 run\n\nolder figures")
+    results.unlink()
+    assert run_all.main() == 0
+    assert "## " not in results.read_text(encoding="utf-8")
 
 
 def test_errors_table_names_the_class_each_code_raises() -> None:

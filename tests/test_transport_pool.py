@@ -16,6 +16,7 @@ from gizwits_async import (
     GizwitsConnectionError,
     GizwitsTimeoutError,
 )
+from tests.conftest import until
 from tests.hostile import DID, MakeHostile, hostile, hostile_client
 
 __all__ = ["hostile"]  # the fixture, imported for pytest
@@ -71,14 +72,24 @@ async def test_a_control_that_waited_for_the_pool_is_retried_and_applied_once(
         return web.json_response({})
 
     server = await hostile(hold_first)
+    queued = 0
+
+    async def on_queued(*_: object) -> None:
+        nonlocal queued
+        queued += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_queued_start.append(on_queued)
     connector = aiohttp.TCPConnector(limit=1)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[trace]) as session:
         client = hostile_client(server.url, session=session, max_retries=5, connect_timeout=0.1)
         client._transport.backoff_factor = 0.01
         first = asyncio.create_task(client.devices.control("first", attrs={"switch": True}))
         await first_held.wait()
         second = asyncio.create_task(client.devices.control("second", attrs={"switch": True}))
-        await asyncio.sleep(0.25)  # the second waits for the pool and is retried meanwhile
+        # The second waits for the pool, gives up, and is retried: queued a second time.
+        await until(lambda: queued >= 2)
+        assert not second.done()
         release.set()
         await asyncio.gather(first, second)
         await client.close()
@@ -115,19 +126,19 @@ async def test_max_concurrency_150_runs_150_in_flight_on_the_owned_session(
 async def test_close_with_200_calls_in_flight_gives_each_a_closed_error(
     hostile: MakeHostile,
 ) -> None:
-    arrived = asyncio.Event()
+    arrived: set[str] = set()
     release = asyncio.Event()
 
     async def hold(request: web.Request) -> web.Response:
-        arrived.set()
+        arrived.add(request.path)
         await release.wait()
         return web.json_response({})
 
     server = await hostile(hold)
     client = hostile_client(server.url, max_retries=2)
     calls = [asyncio.create_task(client.devices.latest(f"inflight{i:03d}")) for i in range(200)]
-    await arrived.wait()
-    await asyncio.sleep(0.05)  # the pool fills; the rest wait for a connection
+    # The owned pool (100 connections) fills; the other 100 calls wait for a connection.
+    await until(lambda: len(arrived) == 100)
     await client.close()
     results = await asyncio.gather(*calls, return_exceptions=True)
     release.set()
@@ -139,16 +150,18 @@ async def test_close_with_200_calls_in_flight_gives_each_a_closed_error(
 async def test_a_caller_cancelled_while_in_flight_is_still_cancelled(
     hostile: MakeHostile,
 ) -> None:
+    arrived = asyncio.Event()
     release = asyncio.Event()
 
     async def hold(request: web.Request) -> web.Response:
+        arrived.set()
         await release.wait()
         return web.json_response({})
 
     server = await hostile(hold)
     async with hostile_client(server.url) as client:
         call = asyncio.create_task(client.devices.latest(DID))
-        await asyncio.sleep(0.05)
+        await arrived.wait()
         call.cancel()
         results = await asyncio.gather(call, return_exceptions=True)
         release.set()
