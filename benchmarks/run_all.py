@@ -39,6 +39,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Row]]] = [
     ("token_storm", lambda: asyncio.run(token_storm.measure()).row()),
     ("raw_data", lambda: asyncio.run(raw_data.measure()).row()),
     ("decode", decode.measure),
+    ("decode_messages", decode.measure_messages),
     ("import_time", lambda: import_time.measure().row()),
     ("push_latency", lambda: asyncio.run(push.latency())),
     ("push_throughput", push.throughput),

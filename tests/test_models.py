@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -28,6 +28,7 @@ from gizwits_async.models._envelopes import (
     RawDataObjects,
     decode_into,
 )
+from gizwits_async.models.messages import Message, MessageStatus
 from gizwits_async.models.raw_data import RawDataSource
 from gizwits_async.pagination import PageRequest
 from tests.conftest import FIXTURES, load_fixture
@@ -247,10 +248,34 @@ def test_unknown_fields_land_in_extra_leniently_and_fail_strictly(strict: cattrs
         ("2017-01-01T08:32:56.996638", datetime(2017, 1, 1, 8, 32, 56, 996638, tzinfo=UTC)),
         ("1505871342.875", datetime.fromtimestamp(1505871342.875, UTC)),
         (" 1505871342 ", datetime.fromtimestamp(1505871342, UTC)),
+        ("2017-09-11 11:41:23", datetime(2017, 9, 11, 11, 41, 23, tzinfo=UTC)),
+        ("2017-09-11T11", datetime(2017, 9, 11, 11, tzinfo=UTC)),
+        ("2017-09-11", datetime(2017, 9, 11, tzinfo=UTC)),
+        (" 2017-09-11T11:41:23Z ", datetime(2017, 9, 11, 11, 41, 23, tzinfo=UTC)),
     ],
 )
 def test_every_time_format_of_the_cloud_decodes(text: str, expected: datetime) -> None:
-    assert to_utc_datetime(text) == expected
+    decoded = to_utc_datetime(text)
+    assert decoded == expected
+    assert decoded.utcoffset() == timedelta(0)  # aware: no zone on the wire means UTC
+
+
+@pytest.mark.parametrize("nothing", [None, "", "0", 0, 0.0])
+def test_a_message_time_of_zero_or_nothing_is_none_not_1970(nothing: Any) -> None:
+    message = decode({"id": "m1", "created_at": nothing, "updated_at": 0}, Message)
+    assert (message.created_at, message.updated_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(0, MessageStatus.UNREAD), (1, MessageStatus.READ), (7, MessageStatus.UNKNOWN)],
+)
+def test_integer_enums_decode_known_values_and_keep_unknown_ones_apart(
+    status: int, expected: MessageStatus
+) -> None:
+    message = decode({"id": "m1", "status": status, "created_at": "2017-09-11T11:41:23Z"}, Message)
+    assert message.status is expected
+    assert message.created_at == datetime(2017, 9, 11, 11, 41, 23, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
