@@ -1,4 +1,5 @@
-"""Fuzzed decoding: for every model, any JSON value decodes or raises GizwitsResponseError."""
+"""Fuzzed decoding: for every model, any JSON value decodes or raises GizwitsResponseError;
+a raw_data page keeps exactly the entries that decoding each one and filtering would keep."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gizwits_async.models
-from gizwits_async import GizwitsResponseError
+from gizwits_async import GizwitsResponseError, RawDataEntry
 from gizwits_async.models import decode, decode_list
+from gizwits_async.models._converter import FieldError
+from gizwits_async.models.raw_data import RawDataRows
 
 
 def _all_models() -> list[type[Any]]:
@@ -84,3 +87,50 @@ def test_decode_list_accepts_only_arrays_of_objects(value: Any) -> None:
     except GizwitsResponseError:
         return
     assert isinstance(result, list)
+
+
+# -- raw_data pages: the columnar path against entry-by-entry decoding -------------------------
+
+_stamps = st.integers(0, 4_000_000_000) | st.floats(0, 4e9, allow_nan=False)
+_usual_entries = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["app2dev", "dev2app", "dev_online", "dev_offline", "UNKNOWN"]),
+        "timestamp": _stamps,
+    },
+    optional={
+        "payload_bin": st.none() | st.text("0123456789abcdef", max_size=8),
+        "ip": st.none() | st.text(max_size=8),
+    },
+)
+_odd_entries = st.dictionaries(
+    st.sampled_from(["type", "timestamp", "payload_bin", "ip", "source", "uid", "payload", "qos"]),
+    json_values | _stamps,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    objects=st.lists(_usual_entries, max_size=12)
+    | st.lists(_usual_entries | _odd_entries | json_values, max_size=12),
+    bounds=st.tuples(st.floats(0, 4e9), st.floats(0, 4e9)),
+)
+def test_a_raw_data_page_keeps_what_decoding_each_entry_keeps(
+    objects: list[Any], bounds: tuple[float, float]
+) -> None:
+    lower, upper = sorted(bounds)
+    try:
+        expected = [
+            entry
+            for entry in (RawDataEntry.from_wire(data) for data in objects)
+            if lower <= entry.epoch < upper
+        ]
+    except Exception:
+        # Whatever an entry fails on, the page fails on too, naming it.
+        with pytest.raises(FieldError):
+            RawDataRows.within(objects, lower, upper)
+        return
+    rows = RawDataRows.within(objects, lower, upper)
+    assert list(rows) == expected
+    assert [rows[index] for index in range(len(rows))] == expected
+    assert list(rows[1:]) == expected[1:]
