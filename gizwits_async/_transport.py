@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
 import aiohttp
+import attrs
 import backoff
 from yarl import URL
 
 from gizwits_async import _json
+from gizwits_async._attrs import Frozen
 from gizwits_async._redact import (
     SECRET_KEYS,
     hide,
@@ -189,6 +191,8 @@ def _secrets_of(hidden: _Attempted | frozenset[str]) -> frozenset[str]:
     if isinstance(hidden, frozenset):
         return hidden
     base, headers, body = hidden
+    if isinstance(body, EncodedJSON):
+        body = body.value
     values = secret_values(body) if body is not None else set()
     values.update(headers[name] for name in _SECRET_HEADERS if name in headers)
     return base.union(*(spellings(value) for value in values if value))
@@ -284,6 +288,16 @@ def _decoded(data: Any, into: Any, status: int, method: str, path: str) -> Any:
         error = response_error(data, name_of(into), err, status=status, where=f"{method} {path}")
         error.method, error.path = method, path
         raise error from err
+
+
+@attrs.frozen(repr=False, eq=False)
+class EncodedJSON(Frozen):
+    """A request body encoded once for many requests (a fan-out sends the same command to
+    every device): ``Transport.encoded`` checks and encodes it, ``request(json_body=...)``
+    sends ``data`` as it is and still keeps the secrets of ``value`` out of its errors."""
+
+    value: Any
+    data: bytes
 
 
 class Transport:
@@ -545,6 +559,8 @@ class Transport:
                     raise ValueError(f"{method} {path}: {name} must be a finite number")
         if json_body is None:
             return None
+        if json_body.__class__ is EncodedJSON:
+            return json_body.data
         try:
             return _json.dumps(json_body)
         except ValueError:
@@ -553,6 +569,14 @@ class Transport:
             ) from None
         except RecursionError:
             raise ValueError(f"{method} {path}: the request body is nested too deeply") from None
+
+    def encoded(self, method: str, path: str, json_body: Any) -> EncodedJSON:
+        """``json_body`` checked and encoded once, for requests that all send it (``path``
+        names them in the error for what JSON cannot carry)."""
+        data = self._encode_body(method, path, json_body, None)
+        if data is None:
+            raise TypeError("there is no body to encode")
+        return EncodedJSON(json_body, data)
 
     def _prepare_headers(
         self, auth: Auth, extra: Mapping[str, str] | None, body: bytes | None = None

@@ -138,6 +138,52 @@ async def test_nan_or_infinity_in_control_attrs_is_refused_before_sending(
     assert len(sim.requests) == before
 
 
+@pytest.mark.parametrize("value", NOT_FINITE)
+async def test_nan_in_a_fan_out_command_is_refused_before_any_device_is_sent_it(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str, value: float
+) -> None:
+    dids = [sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(3)]
+    group = await client.groups.create("g", product_key=PRODUCT_KEY)
+    before = len(sim.requests)
+    with pytest.raises(ValueError, match=r"POST /app/control/\{did\}: .*NaN or infinity"):
+        await client.devices.control_many(dids, attrs={"brightness": value})
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        await client.groups.control_many([group], attrs={"brightness": value})
+    assert len(sim.requests) == before
+
+
+async def test_a_fan_out_sends_every_device_the_same_command_bytes(
+    sim: GizwitsSimulator, client: GizwitsClient, alice_uid: str
+) -> None:
+    dids = [sim.add_device(PRODUCT_KEY, owner=alice_uid) for _ in range(5)]
+    result = await client.devices.control_many(dids, attrs={"switch": True, "note": "é"})
+    assert result.ok
+    sent = sim.requests_to("POST", "/app/control/.*")
+    assert sorted(request.path.rsplit("/", 1)[1] for request in sent) == sorted(dids)
+    assert {request.raw_body for request in sent} == {
+        json.dumps({"attrs": {"switch": True, "note": "é"}}).encode()
+    }
+    assert {request.headers["Content-Type"] for request in sent} == {"application/json"}
+
+
+async def test_an_encoded_body_keeps_its_secrets_out_of_errors(hostile: MakeHostile) -> None:
+    secret = "p4ss-w0rd-in-a-body"
+
+    async def echo(request: web.Request) -> web.Response:
+        # The value alone, as a server quoting what it refused would: only the request's own
+        # secrets, worked out from the body it sent, can hide it.
+        return web.Response(text=f"refused {(await request.json())['password']}", status=400)
+
+    server = await hostile(echo)
+    async with hostile_client(server.url) as client:
+        transport = client._transport
+        body = transport.encoded("POST", "/app/x", {"password": secret})
+        with pytest.raises(GizwitsAPIError) as caught:
+            await transport.request("POST", "/app/x", json_body=body)
+    assert secret not in str(caught.value)
+    assert secret not in repr(caught.value)
+
+
 # -- answers read strictly ------------------------------------------------------------------
 
 

@@ -133,7 +133,10 @@ class DevicesResource(Resource):
     ) -> BulkResult[None]:
         """Control many devices with the same command; one result per did."""
         dids = did_list(dids)
-        body = _checked_command(attrs, raw, datapoints)
+        # One command for every device: checked and encoded once, not once a device.
+        body = self._transport.encoded(
+            "POST", "/app/control/{did}", _checked_command(attrs, raw, datapoints)
+        )
 
         async def one(did: str) -> None:
             path = f"/app/control/{path_segment(did, 'did')}"

@@ -120,7 +120,8 @@ class GroupsResource(Resource):
     ) -> BulkResult[dict[str, bool]]:
         """Send the same command to several groups; one result (did → bool) per group."""
         checked = did_list(group_ids, "group_id")
-        body = command_body(attrs, raw)
+        # One command for every group: checked and encoded once, not once a group.
+        body = self._transport.encoded("POST", "/app/group/{id}/control", command_body(attrs, raw))
 
         async def one(group_id: str) -> dict[str, bool]:
             path = _group_path(group_id, "/control")
