@@ -15,15 +15,15 @@ callable is used; fields with ``eq=False`` are left out of equality and the hash
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 _Show = tuple[tuple[str, Callable[[Any], str]], ...]
-_Compare = tuple[tuple[str, Callable[[Any], Any] | None], ...]
 _SHOWN: dict[type, _Show] = {}
-_COMPARED: dict[type, _Compare] = {}
+_KEYS: dict[type, Callable[[Any], Any]] = {}
 
 
 def _shown(cls: type) -> _Show:
@@ -39,21 +39,33 @@ def _shown(cls: type) -> _Show:
     return shown
 
 
-def _compared(cls: type) -> _Compare:
-    """The fields equality and the hash read, each with its ``eq_key`` (or None)."""
-    compared = _COMPARED.get(cls)
-    if compared is None:
-        compared = _COMPARED[cls] = tuple(
-            (field.name, field.eq_key) for field in attrs.fields(cls) if field.eq
-        )
-    return compared
+def _key_of(cls: type) -> Callable[[Any], Any]:
+    """What equality and the hash compare, as one function of an instance: the fields with
+    ``eq=True``, read by one ``attrgetter`` (in C: shapes are hashed on every request that
+    decodes into one) unless a field has an ``eq_key`` to apply."""
+    key = _KEYS.get(cls)
+    if key is None:
+        fields = [field for field in attrs.fields(cls) if field.eq]
+        names = [field.name for field in fields]
+        if any(field.eq_key is not None for field in fields):
+            keyed = [(field.name, field.eq_key) for field in fields]
+
+            def key(self: Any) -> tuple[Any, ...]:
+                return tuple(
+                    getattr(self, name) if eq_key is None else eq_key(getattr(self, name))
+                    for name, eq_key in keyed
+                )
+
+        elif names:
+            key = operator.attrgetter(*names)
+        else:
+            key = _nothing
+        _KEYS[cls] = key
+    return key
 
 
-def _key(self: Any) -> tuple[Any, ...]:
-    return tuple(
-        getattr(self, name) if key is None else key(getattr(self, name))
-        for name, key in _compared(type(self))
-    )
+def _nothing(_: Any) -> tuple[()]:
+    return ()
 
 
 class Frozen:
@@ -68,9 +80,12 @@ class Frozen:
         return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({shown})"
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        cls = self.__class__
+        if other.__class__ is not cls:
             return NotImplemented
-        return _key(self) == _key(other)
+        key = _KEYS.get(cls) or _key_of(cls)
+        return bool(key(self) == key(other))
 
     def __hash__(self) -> int:
-        return hash((type(self), *_key(self)))
+        cls = self.__class__
+        return hash((cls, (_KEYS.get(cls) or _key_of(cls))(self)))
