@@ -6,7 +6,9 @@ inside a running event loop (Home Assistant reports that as a blocking call).
 
 from __future__ import annotations
 
-# Every resource module, so a client's first use of an area imports nothing in the loop.
+# Every resource module, so a client's first use of an area imports nothing in the loop; the
+# push client too (``client.push``), which a bridge first touches inside the loop as well.
+from gizwits_async import push as _push  # noqa: F401
 from gizwits_async import resources as _resources  # noqa: F401
 from gizwits_async.auth import FileTokenStore, MemoryTokenStore, TokenStore
 from gizwits_async.bulk import BulkResult

@@ -1,8 +1,10 @@
-"""Run as a script: every resource of a client used inside a running loop loads no module.
+"""Run as a script: every resource of a client, and its push, used inside a running loop
+loads no module.
 
 Home Assistant reports an import made in the event loop as a blocking call. The probe starts
-the simulator, snapshots ``sys.modules``, then builds a client and calls every resource in the
-loop, and prints the modules that appeared meanwhile (one per line; nothing means none).
+the simulator, snapshots ``sys.modules``, then builds a client, calls every resource in the
+loop and receives a pushed report over the websocket, and prints the modules that appeared
+meanwhile (one per line; nothing means none).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import sys
 import time
 
 import gizwits_async
+from gizwits_async.models import AttrsEvent
 from gizwits_async.simulator import GizwitsSimulator
+from gizwits_async.simulator.demo import load_demo
 
 
 async def use_every_resource(sim: GizwitsSimulator) -> set[str]:
@@ -47,10 +51,29 @@ async def use_every_resource(sim: GizwitsSimulator) -> set[str]:
     return set(sys.modules) - before
 
 
+async def use_push(sim: GizwitsSimulator) -> set[str]:
+    """A Home Assistant bridge's push: start it, receive one report, stop it."""
+    account = load_demo(sim, devices=1)
+    did = account.dids[0]
+    before = set(sys.modules)
+    async with gizwits_async.GizwitsClient(
+        sim.app_id, base_url=sim.base_url, username=account.username, password=account.password
+    ) as client:
+        events = client.push.events(kinds=[AttrsEvent])
+        await client.push.start(rest_interval=None)
+        sim.report(did, {"switch": True})
+        event = await asyncio.wait_for(anext(events), timeout=10)
+        if not isinstance(event, AttrsEvent) or event.did != did:
+            raise AssertionError(f"the probe's push received {event!r}")
+        await client.push.stop()
+    return set(sys.modules) - before
+
+
 async def main() -> None:
     async with GizwitsSimulator(app_id="probe-app") as sim:
         sim.add_user("probe", "probe-pw-1")
         loaded = await use_every_resource(sim)
+        loaded |= await use_push(sim)
     print("\n".join(sorted(loaded)))  # noqa: T201 - the probe's output
 
 
