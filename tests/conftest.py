@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -49,14 +48,6 @@ class _CompatClientResponse(aiohttp.ClientResponse):
 
 
 aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[attr-defined]
-
-
-async def until(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
-    """Wait (polling) until ``condition()`` holds: for state a server or another thread
-    changes with nothing to await on; a condition that never holds fails after ``timeout``."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - nothing to wait on but the state itself
-            await asyncio.sleep(0.005)
 
 
 def load_fixture(relative: str) -> Any:

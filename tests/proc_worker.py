@@ -10,7 +10,6 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,12 +154,6 @@ async def finish_worker(process: asyncio.subprocess.Process) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     result["stderr"] = err.decode()[-2000:]
     return result
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait until ``condition()`` holds (the simulator's state, changed by other processes)."""
-    while not condition():  # noqa: ASYNC110 - other processes change it: nothing to await
-        await asyncio.sleep(0.005)
 
 
 async def run_workers(scenario: str, many_args: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ working."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from gizwits_async import DeviceStatus, GizwitsClient
 from gizwits_async.simulator import GizwitsSimulator
 from tests.conftest import PASSWORD, PRODUCT_KEY, USERNAME, ClientFactory
+from tests.waiting import until
 
 CONNECTIONS = 8
 LOGIN = "/app/login"
@@ -36,14 +37,6 @@ async def small_pool_client(
         yield client
 
 
-async def _until(condition: Callable[[], bool]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the condition never came true")
-
-
 def _client_tasks(before: set[asyncio.Task[object]]) -> set[asyncio.Task[object]]:
     """Tasks started since ``before`` that are not the simulator's own connection handlers."""
     current = asyncio.current_task()
@@ -60,8 +53,8 @@ def _serves(task: asyncio.Task[object]) -> bool:
 async def _settled(sim: GizwitsSimulator, before: set[asyncio.Task[object]]) -> None:
     """Everything the cancelled call started is gone, and the simulator saw the client hang up
     on every request it was holding."""
-    await _until(lambda: not _client_tasks(before))
-    await _until(lambda: sim.in_flight == 0)
+    await until(lambda: not _client_tasks(before))
+    await until(lambda: sim.in_flight == 0)
 
 
 async def test_cancelling_control_many_in_flight(
@@ -73,7 +66,7 @@ async def test_cancelling_control_many_in_flight(
     before = asyncio.all_tasks()
     sim.faults.add(method="POST", path="/app/control/.+", delay=SLOW, times=None)
     task = asyncio.create_task(client.devices.control_many(dids, attrs={"switch": True}))
-    await _until(lambda: sim.in_flight == CONNECTIONS)
+    await until(lambda: sim.in_flight == CONNECTIONS)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -107,7 +100,7 @@ async def test_cancelling_a_paginator_walk_in_flight(
                 sim.faults.add(method="GET", path="/app/messages", delay=SLOW)
 
     task = asyncio.create_task(walk())
-    await _until(lambda: sim.in_flight == 1 and pages == [10])
+    await until(lambda: sim.in_flight == 1 and pages == [10])
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -135,7 +128,7 @@ async def test_cancelling_an_explicit_login_in_flight(
         before = asyncio.all_tasks()
         sim.faults.add(method="POST", path=LOGIN, delay=SLOW, after_handler=True)
         task = asyncio.create_task(client.login(USERNAME, PASSWORD))
-        await _until(lambda: sim.in_flight == 1)
+        await until(lambda: sim.in_flight == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -156,7 +149,7 @@ async def test_cancelling_the_caller_that_started_the_login_leaves_it_to_the_oth
     before = asyncio.all_tasks()
     sim.faults.add(method="POST", path=LOGIN, delay=0.5, after_handler=True)
     callers = [asyncio.create_task(client.devices.latest(did)) for _ in range(5)]
-    await _until(lambda: sim.in_flight == 1)
+    await until(lambda: sim.in_flight == 1)
     callers[0].cancel()  # the first caller took the token lock and is logging in
     done = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), timeout=10)
     assert isinstance(done[0], asyncio.CancelledError)

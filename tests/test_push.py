@@ -31,7 +31,8 @@ from gizwits_async import (
 from gizwits_async.push import EventStream, PushEvent, describe
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.presets import DEMO_DATAPOINTS, DEMO_INITIAL_ATTRS, DEMO_PRODUCT_KEY
-from tests.conftest import ClientFactory, until
+from tests.conftest import ClientFactory
+from tests.waiting import until
 
 # Short intervals so that recovery takes milliseconds; pings well inside the heartbeat.
 FAST: dict[str, Any] = {

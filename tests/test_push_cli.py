@@ -10,7 +10,8 @@ import pytest
 
 from gizwits_async import cli
 from gizwits_async.simulator import GizwitsSimulator
-from tests.conftest import PASSWORD, USERNAME, until
+from tests.conftest import PASSWORD, USERNAME
+from tests.waiting import until
 
 
 async def run_cli(argv: list[str], stdin: str = "") -> tuple[int, str]:

@@ -13,8 +13,9 @@ import pytest
 
 from gizwits_async.simulator import GizwitsSimulator
 from tests.conftest import PRODUCT_KEY
-from tests.proc_worker import finish_worker, run_workers, start_worker, until
+from tests.proc_worker import finish_worker, run_workers, start_worker
 from tests.redis_server import redis_client, redis_server, redis_url
+from tests.waiting import until
 
 __all__ = ["redis_client", "redis_server", "redis_url"]  # fixtures
 

@@ -16,8 +16,8 @@ from gizwits_async import (
     GizwitsConnectionError,
     GizwitsTimeoutError,
 )
-from tests.conftest import until
 from tests.hostile import DID, MakeHostile, hostile, hostile_client
+from tests.waiting import until
 
 __all__ = ["hostile"]  # the fixture, imported for pytest
 
