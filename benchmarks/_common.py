@@ -11,8 +11,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from multiprocessing.connection import Connection
 
+import aiohttp
 import attrs
 
+from gizwits_async import GizwitsClient
 from gizwits_async.simulator import GizwitsSimulator
 from gizwits_async.simulator.raw_log import spread_entries
 
@@ -275,3 +277,32 @@ async def local_simulator(
             sim.reset_counters()
 
         yield Server(sim.base_url, sim.app_id, dids, set_latency, lambda: sim.max_in_flight, window)
+
+
+@attrs.frozen
+class Clients:
+    """One aiohttp session shared by the SDK's client (logged in) and the raw baseline, with
+    the headers the baseline sends (the AppID and the same user token)."""
+
+    session: aiohttp.ClientSession
+    client: GizwitsClient
+    headers: dict[str, str]
+
+
+@contextlib.asynccontextmanager
+async def shared_session(server: Server) -> AsyncIterator[Clients]:
+    """The SDK and raw aiohttp on one session against ``server``: the SDK's client logged in
+    as the benchmark user, the baseline's headers carrying its token."""
+    async with (
+        aiohttp.ClientSession() as session,
+        GizwitsClient(
+            server.app_id,
+            base_url=server.base_url,
+            session=session,
+            username=USERNAME,
+            password=PASSWORD,
+        ) as client,
+    ):
+        token = await client.login(USERNAME, PASSWORD)
+        headers = {"X-Gizwits-Application-Id": server.app_id, "X-Gizwits-User-token": token.token}
+        yield Clients(session, client, headers)

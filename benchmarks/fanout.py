@@ -16,20 +16,17 @@ import argparse
 import asyncio
 from typing import Any
 
-import aiohttp
 import attrs
 
 from benchmarks._common import (
-    PASSWORD,
-    USERNAME,
     Paired,
     Row,
     Spread,
     child_simulator,
     local_simulator,
     paired_rounds,
+    shared_session,
 )
-from gizwits_async import GizwitsClient
 
 TARGET = 1.05  # over raw aiohttp doing the same (issue #12)
 TARGET_SPEEDUP = 40.0
@@ -110,20 +107,9 @@ async def measure(
     in_process: bool = False,
 ) -> FanoutResult:
     simulator = local_simulator if in_process else child_simulator
-    async with (
-        simulator(devices) as server,
-        aiohttp.ClientSession() as session,
-        GizwitsClient(
-            server.app_id,
-            base_url=server.base_url,
-            session=session,
-            username=USERNAME,
-            password=PASSWORD,
-        ) as client,
-    ):
+    async with simulator(devices) as server, shared_session(server) as both:
+        session, client, headers = both.session, both.client, both.headers
         dids = server.dids
-        token = await client.login(USERNAME, PASSWORD)
-        headers = {"X-Gizwits-Application-Id": server.app_id, "X-Gizwits-User-token": token.token}
         body: dict[str, Any] = {"attrs": {"switch": True}}
 
         async def fan_out() -> None:

@@ -13,18 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import aiohttp
 import attrs
 
 from benchmarks._common import (
-    PASSWORD,
-    USERNAME,
     Paired,
     Row,
     child_simulator,
     paired_rounds,
+    shared_session,
 )
-from gizwits_async import GizwitsClient
 
 TARGET = 1.00  # issue #12
 
@@ -66,21 +63,10 @@ class OverheadResult:
 
 
 async def measure(calls: int = 100, rounds: int = 60) -> OverheadResult:
-    async with (
-        child_simulator(1) as server,
-        aiohttp.ClientSession() as session,
-        GizwitsClient(
-            server.app_id,
-            base_url=server.base_url,
-            session=session,
-            username=USERNAME,
-            password=PASSWORD,
-        ) as client,
-    ):
+    async with child_simulator(1) as server, shared_session(server) as both:
+        session, client, headers = both.session, both.client, both.headers
         did = server.dids[0]
-        token = await client.login(USERNAME, PASSWORD)
         url = f"{server.base_url}/app/devdata/{did}/latest"
-        headers = {"X-Gizwits-Application-Id": server.app_id, "X-Gizwits-User-token": token.token}
 
         async def with_sdk() -> None:
             for _ in range(calls):

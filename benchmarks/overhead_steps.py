@@ -28,11 +28,10 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import aiohttp
 import attrs
 
-from benchmarks._common import PASSWORD, USERNAME, Paired, Spread, child_simulator, paired_rounds
-from gizwits_async import GizwitsClient, _json
+from benchmarks._common import Paired, Spread, child_simulator, paired_rounds, shared_session
+from gizwits_async import _json
 from gizwits_async.models import DeviceStatus
 
 STEPS = (
@@ -86,22 +85,11 @@ def repeated(calls: int, one: Callable[[], Awaitable[None]]) -> Callable[[], Awa
 
 
 async def measure(calls: int = 100, rounds: int = 60) -> StepsResult:
-    async with (
-        child_simulator(1) as server,
-        aiohttp.ClientSession() as session,
-        GizwitsClient(
-            server.app_id,
-            base_url=server.base_url,
-            session=session,
-            username=USERNAME,
-            password=PASSWORD,
-        ) as client,
-    ):
+    async with child_simulator(1) as server, shared_session(server) as both:
+        session, client, headers = both.session, both.client, both.headers
         did = server.dids[0]
-        token = await client.login(USERNAME, PASSWORD)
         path = f"/app/devdata/{did}/latest"
         url = server.base_url + path
-        headers = {"X-Gizwits-Application-Id": server.app_id, "X-Gizwits-User-token": token.token}
         transport = client._transport
         timeout = transport._client_timeout(transport.request_timeout)
 
