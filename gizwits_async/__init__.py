@@ -6,6 +6,13 @@ inside a running event loop (Home Assistant reports that as a blocking call).
 
 from __future__ import annotations
 
+# Two standard modules that load lazily, on a client's first use inside the loop otherwise:
+# asyncio's default executor (concurrent.futures makes it on first use), which runs
+# FileTokenStore's file work and aiohttp's threaded DNS resolver (a host name, without
+# aiodns); and the IDNA codec, which yarl takes to encode every host name it parses.
+import concurrent.futures.thread  # noqa: F401
+import encodings.idna  # noqa: F401
+
 # Every resource module, so a client's first use of an area imports nothing in the loop; the
 # push client too (``client.push``), which a bridge first touches inside the loop as well.
 from gizwits_async import push as _push  # noqa: F401

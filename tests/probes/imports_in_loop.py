@@ -2,9 +2,10 @@
 loads no module.
 
 Home Assistant reports an import made in the event loop as a blocking call. The probe starts
-the simulator, snapshots ``sys.modules``, then builds a client, calls every resource in the
-loop and receives a pushed report over the websocket, and prints the modules that appeared
-meanwhile (one per line; nothing means none).
+the simulator, snapshots ``sys.modules``, then builds a client with a file token store, calls
+every resource in the loop, calls the simulator by host name, receives a pushed report over
+the websocket, and prints the modules that appeared meanwhile (one per line; nothing means
+none).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import gizwits_async
 from gizwits_async.models import AttrsEvent
@@ -22,9 +25,20 @@ from gizwits_async.simulator.demo import load_demo
 
 async def use_every_resource(sim: GizwitsSimulator) -> set[str]:
     before = set(sys.modules)
+    with tempfile.TemporaryDirectory(prefix="gizwits-probe-") as folder:
+        store = gizwits_async.FileTokenStore(Path(folder) / "token.json")
+        await _call_every_resource(sim, store)
+    return set(sys.modules) - before
+
+
+async def _call_every_resource(sim: GizwitsSimulator, store: gizwits_async.TokenStore) -> None:
     now = time.time()
     async with gizwits_async.GizwitsClient(
-        sim.app_id, base_url=sim.base_url, username="probe", password="probe-pw-1"
+        sim.app_id,
+        base_url=sim.base_url,
+        username="probe",
+        password="probe-pw-1",
+        token_store=store,  # its file work runs on asyncio's default executor
     ) as client:
         did = "probe-device-id"
         calls = [
@@ -48,6 +62,19 @@ async def use_every_resource(sim: GizwitsSimulator) -> set[str]:
             # An error path must not import either.
             with contextlib.suppress(gizwits_async.GizwitsError):
                 await call
+
+
+async def use_a_host_name(sim: GizwitsSimulator) -> set[str]:
+    """The cloud is reached by host name: resolved (aiohttp's threaded resolver) and encoded
+    (IDNA) on the first call."""
+    before = set(sys.modules)
+    base_url = sim.base_url.replace("127.0.0.1", "localhost")
+    async with gizwits_async.GizwitsClient(
+        sim.app_id, base_url=base_url, username="probe", password="probe-pw-1"
+    ) as client:
+        status = await client.system.status()
+        if status is None:
+            raise AssertionError("the probe's call by host name answered nothing")
     return set(sys.modules) - before
 
 
@@ -73,6 +100,7 @@ async def main() -> None:
     async with GizwitsSimulator(app_id="probe-app") as sim:
         sim.add_user("probe", "probe-pw-1")
         loaded = await use_every_resource(sim)
+        loaded |= await use_a_host_name(sim)
         loaded |= await use_push(sim)
     print("\n".join(sorted(loaded)))  # noqa: T201 - the probe's output
 
