@@ -139,13 +139,7 @@ class Key(Frozen, Shape[T]):
         """The member's value."""
         if not isinstance(data, dict):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        value = data.get(self.key)
-        if value is None:
-            raise FieldError(self.key, KeyError(self.key))
-        try:
-            decoded: T = _reader(self.inner, converter)(value)
-        except Exception as err:
-            raise FieldError(self.key, err) from err
+        decoded: T = _member(data, self.key, _reader(self.inner, converter))
         return decoded
 
 
@@ -237,6 +231,8 @@ def _raw_data_page(data: Any, read: Callable[[Any], V]) -> tuple[V, dict[str, An
 
 
 def _member(data: dict[str, Any], key: str, read: Callable[[Any], V]) -> V:
+    """``data[key]`` read by ``read``; a missing, null or unreadable member is a
+    ``FieldError`` naming ``key``."""
     value = data.get(key)
     if value is None:
         raise FieldError(key, KeyError(key))
