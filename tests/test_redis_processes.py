@@ -23,6 +23,8 @@ LOGIN = "/app/login"
 LATEST = r"/app/devdata/.+/latest"
 # Workers take a moment to start (imports) on a loaded machine: they begin together then.
 START_DELAY = 2.0
+# Waits on other OS processes (their start-up included, slow under coverage on a loaded CI).
+PROCESS_WAIT = 60.0
 
 
 def _args(sim: GizwitsSimulator, redis_url: str, did: str, **extra: Any) -> dict[str, Any]:
@@ -58,7 +60,7 @@ async def test_a_token_refused_in_every_process_causes_one_new_login_across_all(
     start = time.time() + START_DELAY
     args = _args(sim, redis_url, did, start_at=start, until=start + 2.0, interval=0.02)
     workers = [await start_worker("poll", args) for _ in range(4)]
-    await until(lambda: sim.count("GET", LATEST) >= 20)
+    await until(lambda: sim.count("GET", LATEST) >= 20, timeout=PROCESS_WAIT)
     assert sim.count("POST", LOGIN) == 1
     sim.state.tokens.clear()  # every process's token is now refused (9004)
     results = [await finish_worker(worker) for worker in workers]
@@ -74,7 +76,7 @@ async def test_a_lock_holder_killed_mid_login_frees_the_lock_when_its_lease_ends
     sim.faults.add(method="POST", path=LOGIN, delay=60.0, times=1)  # the holder's login hangs
     holder = await start_worker("storm", args)
     lock_key = f"{args['prefix']}lock:{sim.base_url}|{sim.app_id}|alice"
-    await until(lambda: sim.count("POST", LOGIN) > 0)
+    await until(lambda: sim.count("POST", LOGIN) > 0, timeout=PROCESS_WAIT)
     assert await redis_client.exists(lock_key) == 1
     other = await start_worker("storm", args)
     await asyncio.sleep(0.3)
@@ -113,9 +115,9 @@ async def test_a_retry_after_in_one_process_holds_every_process(
     start = time.time() + START_DELAY
     args = _args(sim, redis_url, did, start_at=start, until=start + 3.5, interval=0.02, rate=1000)
     workers = [await start_worker("poll", args) for _ in range(4)]
-    await until(lambda: sim.count("GET", LATEST) >= 20)
+    await until(lambda: sim.count("GET", LATEST) >= 20, timeout=PROCESS_WAIT)
     fault = sim.faults.add(method="GET", path=LATEST, status=429, retry_after="2", times=1)
-    await until(lambda: fault.hits > 0)
+    await until(lambda: fault.hits > 0, timeout=PROCESS_WAIT)
     throttled_at = sim.clock.now()
     results = [await finish_worker(worker) for worker in workers]
     assert [result["failed"] for result in results] == [[]] * 4
