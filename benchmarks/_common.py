@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import multiprocessing
@@ -306,3 +307,12 @@ async def shared_session(server: Server) -> AsyncIterator[Clients]:
         token = await client.login(USERNAME, PASSWORD)
         headers = {"X-Gizwits-Application-Id": server.app_id, "X-Gizwits-User-token": token.token}
         yield Clients(session, client, headers)
+
+
+def calls_and_rounds(description: str | None, *, calls: int, rounds: int) -> tuple[int, int]:
+    """The ``--calls`` (a round) and ``--rounds`` of a benchmark run alone."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--calls", type=int, default=calls)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    args = parser.parse_args()
+    return args.calls, args.rounds

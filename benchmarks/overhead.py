@@ -10,7 +10,6 @@ Run: ``python -m benchmarks.overhead [--calls N] [--rounds R]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 import attrs
@@ -18,6 +17,7 @@ import attrs
 from benchmarks._common import (
     Paired,
     Row,
+    calls_and_rounds,
     child_simulator,
     paired_rounds,
     shared_session,
@@ -85,11 +85,8 @@ async def measure(calls: int = 100, rounds: int = 60) -> OverheadResult:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=60)
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.calls, args.rounds))
+    calls, rounds = calls_and_rounds(__doc__, calls=100, rounds=60)
+    result = asyncio.run(measure(calls, rounds))
     print(result.row().line())
 
 

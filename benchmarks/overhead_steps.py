@@ -24,13 +24,19 @@ Run: ``python -m benchmarks.overhead_steps [--calls N] [--rounds R]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
 import attrs
 
-from benchmarks._common import Paired, Spread, child_simulator, paired_rounds, shared_session
+from benchmarks._common import (
+    Paired,
+    Spread,
+    calls_and_rounds,
+    child_simulator,
+    paired_rounds,
+    shared_session,
+)
 from gizwits_async import _json
 from gizwits_async.models import DeviceStatus
 
@@ -140,11 +146,8 @@ async def measure(calls: int = 100, rounds: int = 60) -> StepsResult:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=60)
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.calls, args.rounds))
+    calls, rounds = calls_and_rounds(__doc__, calls=100, rounds=60)
+    result = asyncio.run(measure(calls, rounds))
     print("\n".join(result.lines()))
 
 

@@ -7,7 +7,6 @@ Run: ``python -m benchmarks.token_storm [--calls N]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from benchmarks._common import (
     Comparison,
     Row,
     bench_simulator,
+    calls_and_rounds,
     interleaved,
     user_uid,
 )
@@ -90,11 +90,8 @@ async def measure(calls: int = 1000, rounds: int = 5) -> StormResult:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.calls, args.rounds))
+    calls, rounds = calls_and_rounds(__doc__, calls=1000, rounds=5)
+    result = asyncio.run(measure(calls, rounds))
     print(result.row().line())
 
 
