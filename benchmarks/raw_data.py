@@ -113,7 +113,7 @@ def page_recorder(pages: list[tuple[str, dict[str, str]]]) -> aiohttp.TraceConfi
 
 
 async def measure(
-    entries: int = 100_000, rounds: int = 21, *, in_process: bool = False
+    entries: int = 100_000, rounds: int = 60, *, in_process: bool = False
 ) -> RawDataResult:
     simulator = local_simulator if in_process else child_simulator
     pages: list[tuple[str, dict[str, str]]] = []
@@ -181,7 +181,7 @@ async def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(measure(args.entries, args.rounds, in_process=args.in_process))
