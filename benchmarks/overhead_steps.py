@@ -2,10 +2,10 @@
 
 ``benchmarks.overhead`` gives one ratio (the SDK against raw aiohttp ``get()`` + ``json()``).
 This one walks from that baseline to ``devices.latest`` in six steps, each adding one part of
-what the SDK does, all in the same paired rounds (the order rotated every round, the
-simulator in a child process, one shared session), and reports each step's client CPU per
-call with its interquartile range, what the step added, and its wall-clock ratio to the
-baseline:
+what the SDK does, all in the same paired rounds (in the orders of
+``_common.balanced_orders``, the simulator in a child process, one shared session), and reports
+each step's client CPU per call with its interquartile range, what the step added, and its
+wall-clock ratio to the baseline:
 
 1. raw aiohttp ``get()`` + ``json()`` (the overhead benchmark's baseline);
 2. raw aiohttp ``get()`` + the SDK's JSON parser on ``read()`` (orjson with the ``fast`` extra);
