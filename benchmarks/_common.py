@@ -231,6 +231,8 @@ class Server:
     dids: list[str]
     set_latency: Callable[[float], None]
     max_in_flight: Callable[[], int]
+    # How many logins the simulator has answered so far.
+    login_count: Callable[[], int]
     # With a raw log: the first device's log spans [start, end] (epoch seconds).
     raw_window: tuple[int, int] = (0, 0)
 
@@ -260,6 +262,8 @@ async def _serve(connection: Connection, devices: int, raw_entries: int, raw_day
                     sim.reset_counters()
                 elif command == "max_in_flight":
                     connection.send(sim.max_in_flight)
+                elif command == "login_count":
+                    connection.send(sim.state.login_count)
             await asyncio.sleep(0.05)
 
 
@@ -289,12 +293,20 @@ async def child_simulator(
     def set_latency(value: float) -> None:
         ours.send(("latency", value))
 
-    def max_in_flight() -> int:
-        ours.send(("max_in_flight", None))
+    def ask(command: str) -> int:
+        ours.send((command, None))
         return int(ours.recv())
 
     try:
-        yield Server(base_url, app_id, dids, set_latency, max_in_flight, window)
+        yield Server(
+            base_url,
+            app_id,
+            dids,
+            set_latency,
+            lambda: ask("max_in_flight"),
+            lambda: ask("login_count"),
+            window,
+        )
     finally:
         ours.send(("stop", None))
         await loop.run_in_executor(None, process.join, 10)
@@ -314,7 +326,15 @@ async def local_simulator(
             sim.latency = value
             sim.reset_counters()
 
-        yield Server(sim.base_url, sim.app_id, dids, set_latency, lambda: sim.max_in_flight, window)
+        yield Server(
+            sim.base_url,
+            sim.app_id,
+            dids,
+            set_latency,
+            lambda: sim.max_in_flight,
+            lambda: sim.state.login_count,
+            window,
+        )
 
 
 @attrs.frozen
