@@ -22,6 +22,7 @@ from gizwits_async import (
     GizwitsClient,
     GizwitsConfigurationError,
     GizwitsError,
+    GizwitsInvalidCredentialsError,
     GizwitsResponseError,
     GizwitsServerError,
     GizwitsTimeoutError,
@@ -395,6 +396,135 @@ async def test_a_waiter_whose_deadline_has_passed_does_not_wait() -> None:
     release.set()
     token = await manager.ensure_token(deadline=loop.time() + 5)
     assert token.token == "t"
+
+
+async def test_waiters_time_out_in_deadline_order_whatever_order_they_came_in() -> None:
+    """One timer serves every waiter of a login: a later caller with an earlier deadline is
+    failed first, a caller without a deadline keeps waiting, and the login they all wait for
+    goes on and serves whoever is left."""
+    release = asyncio.Event()
+    logins = 0
+
+    async def slow() -> UserToken:
+        nonlocal logins
+        logins += 1
+        await release.wait()
+        return _user_token("t", 3600)
+
+    manager = TokenManager(slow)
+    loop = asyncio.get_running_loop()
+    now = loop.time()
+    ended: list[str] = []
+
+    async def caller(name: str, deadline: float | None) -> str:
+        try:
+            token = await manager.ensure_token(deadline)
+        except GizwitsTimeoutError as err:
+            ended.append(name)
+            return str(err)
+        ended.append(name)
+        return token.token
+
+    late = asyncio.create_task(caller("late", now + 0.15))
+    early = asyncio.create_task(caller("early", now + 0.05))  # came second, due first
+    patient = asyncio.create_task(caller("patient", None))
+    lasting = asyncio.create_task(caller("lasting", now + 30))
+    timed_out = "the call's deadline ran out while it waited for the login"
+    assert await asyncio.wait_for(early, 5) == timed_out
+    assert not late.done()
+    assert await asyncio.wait_for(late, 5) == timed_out  # the timer is set again for it
+    assert ended == ["early", "late"]
+    assert not patient.done()
+    assert not lasting.done()
+    release.set()
+    assert await patient == "t"
+    assert await lasting == "t"
+    assert logins == 1
+
+
+async def test_a_failed_login_reaches_every_waiter_and_a_cancelled_one_only_itself() -> None:
+    release = asyncio.Event()
+
+    async def refused() -> UserToken:
+        await release.wait()
+        raise GizwitsInvalidCredentialsError(400, 9020, "username or password error")
+
+    manager = TokenManager(refused)
+    loop = asyncio.get_running_loop()
+    waiters = [
+        asyncio.create_task(manager.ensure_token(loop.time() + 30 if n % 2 else None))
+        for n in range(6)
+    ]
+    await asyncio.sleep(0)
+    waiters[0].cancel()
+    release.set()
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert all(isinstance(result, GizwitsInvalidCredentialsError) for result in results[1:])
+
+
+async def test_a_cancelled_waiter_stays_cancelled_when_its_deadline_passes() -> None:
+    release = asyncio.Event()
+
+    async def slow() -> UserToken:
+        await release.wait()
+        return _user_token("t", 3600)
+
+    manager = TokenManager(slow)
+    loop = asyncio.get_running_loop()
+    gone = asyncio.create_task(manager.ensure_token(loop.time() + 0.02))
+    timed = asyncio.create_task(manager.ensure_token(loop.time() + 0.05))
+    await asyncio.sleep(0)
+    gone.cancel()
+    with pytest.raises(GizwitsTimeoutError, match="waited for the login"):
+        await asyncio.wait_for(timed, 5)
+    assert gone.cancelled()
+    release.set()
+    assert (await manager.ensure_token()).token == "t"
+
+
+async def test_a_cancelled_login_cancels_its_waiters_and_the_next_call_logs_in() -> None:
+    calls = 0
+    started = asyncio.Event()
+
+    async def login() -> UserToken:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            started.set()
+            await asyncio.Event().wait()  # until cancelled (a loop shutting down)
+        return _user_token(f"t{calls}", 3600)
+
+    manager = TokenManager(login)
+    loop = asyncio.get_running_loop()
+    waiters = [
+        asyncio.create_task(manager.ensure_token(None if n % 2 else loop.time() + 30))
+        for n in range(4)
+    ]
+    await asyncio.wait_for(started.wait(), 5)
+    assert manager._waiters is not None
+    manager._waiters.flight.cancel()
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(result, asyncio.CancelledError) for result in results)
+    assert (await manager.ensure_token()).token == "t2"
+
+
+async def test_a_deadline_due_as_the_login_ends_gets_the_token() -> None:
+    """The login ended but its outcome has not reached the waiters yet when the timer fires:
+    the waiters get the token, not a timeout."""
+
+    async def quick() -> UserToken:
+        return _user_token("t", 3600)
+
+    manager = TokenManager(quick)
+    loop = asyncio.get_running_loop()
+    waiter = asyncio.create_task(manager.ensure_token(loop.time() + 30))
+    await asyncio.sleep(0)
+    waiters = manager._waiters
+    assert waiters is not None
+    await asyncio.wait([waiters.flight])
+    waiters._expire()  # as if the timer ran before the login's done callback
+    assert (await waiter).token == "t"
 
 
 async def test_a_token_another_client_filed_meanwhile_is_adopted_without_a_login(
