@@ -382,14 +382,19 @@ async def test_a_login_that_outlives_its_own_timeout_fails_once_for_every_waiter
     assert started == 1
 
 
-async def test_a_waiter_whose_deadline_has_passed_does_not_wait() -> None:
+def _held_login() -> tuple[TokenManager, asyncio.Event]:
+    """A manager whose login waits until the event is set, then issues the token ``t``."""
     release = asyncio.Event()
 
     async def slow() -> UserToken:
         await release.wait()
         return _user_token("t", 3600)
 
-    manager = TokenManager(slow)
+    return TokenManager(slow), release
+
+
+async def test_a_waiter_whose_deadline_has_passed_does_not_wait() -> None:
+    manager, release = _held_login()
     loop = asyncio.get_running_loop()
     with pytest.raises(GizwitsTimeoutError, match="deadline"):
         await manager.ensure_token(deadline=loop.time() - 1)
@@ -464,13 +469,7 @@ async def test_a_failed_login_reaches_every_waiter_and_a_cancelled_one_only_itse
 
 
 async def test_a_cancelled_waiter_stays_cancelled_when_its_deadline_passes() -> None:
-    release = asyncio.Event()
-
-    async def slow() -> UserToken:
-        await release.wait()
-        return _user_token("t", 3600)
-
-    manager = TokenManager(slow)
+    manager, release = _held_login()
     loop = asyncio.get_running_loop()
     gone = asyncio.create_task(manager.ensure_token(loop.time() + 0.02))
     timed = asyncio.create_task(manager.ensure_token(loop.time() + 0.05))
