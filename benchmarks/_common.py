@@ -67,25 +67,6 @@ class Comparison:
         )
 
 
-async def interleaved(
-    rounds: int,
-    sdk: Callable[[], Awaitable[None]],
-    baseline: Callable[[], Awaitable[None]],
-) -> tuple[float, float]:
-    """Run both alternately ``rounds`` times (baseline first on odd rounds); return medians."""
-    sdk_times: list[float] = []
-    base_times: list[float] = []
-    for index in range(rounds):
-        order = [(sdk, sdk_times), (baseline, base_times)]
-        if index % 2:
-            order.reverse()
-        for action, sink in order:
-            started = time.perf_counter()
-            await action()
-            sink.append(time.perf_counter() - started)
-    return statistics.median(sdk_times), statistics.median(base_times)
-
-
 def bench_simulator(**kwargs: object) -> GizwitsSimulator:
     sim = GizwitsSimulator(record_requests=False, **kwargs)  # type: ignore[arg-type]
     sim.add_product(PRODUCT_KEY)

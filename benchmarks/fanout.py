@@ -3,12 +3,13 @@ against a sequential loop of ``control`` calls, all in the same run.
 
 The simulator runs in a child process (as a real cloud does not share the client's CPU) with
 20 ms latency. Each round runs the fan-out, the raw fan-out and a short sequential sample in
-the orders of ``_common.balanced_orders``, after a short pause: a burst that follows idle time
-runs slower, so each action must follow each other one (and the pause) equally often. The
-figures are medians of the per-round ratios with their interquartile range, the client's CPU
-per control, and the load average of the run. The ideal bound devices / concurrency * latency
-is context only: raw aiohttp does not reach it either (one loop's start-up burst). The
-sequential loop is timed on ``--sample`` calls and scaled.
+the orders of ``_common.balanced_orders``, after an untimed run of the round's first action: a
+burst that follows idle time runs slower, so each action must follow each other one equally
+often (``paired_rounds`` says more). The figures are medians of the per-round ratios with
+their interquartile range, the client's CPU per control, and the load average of the run. The
+ideal bound devices / concurrency * latency is context only: raw aiohttp does not reach it
+either (one loop's start-up burst). The sequential loop is timed on ``--sample`` calls and
+scaled.
 Run: ``python -m benchmarks.fanout [--devices N] [--concurrency C] [--rounds R] [--in-process]``.
 """
 
