@@ -699,13 +699,14 @@ class _Waiters:
                 future.cancel()
             return
         error = flight.exception()
-        for future in futures:
-            if future.done():
-                continue
-            if error is not None:
+        waiting = [future for future in futures if not future.done()]
+        if error is not None:
+            for future in waiting:
                 future.set_exception(error)
-            else:
-                future.set_result(flight.result())
+            return
+        token = flight.result()
+        for future in waiting:
+            future.set_result(token)
 
 
 class AppTokenManager:
